@@ -1,0 +1,25 @@
+"""The project is set up as the README says."""
+
+import pytest
+from django.core.management import call_command
+
+
+def test_system_checks_pass():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_home_page_lists_each_organisations_realised_partly_and_absent_counts(client, corpus):
+    response = client.get("/")
+    assert response.status_code == 200
+    rows = {
+        organisation.name: organisation
+        for organisation in response.context["organisations"]
+    }
+    together_trust = rows["Together Trust"]
+    assert (together_trust.asks_realised, together_trust.asks_partly, together_trust.asks_absent) == (2, 7, 4)
+    assert "Together Trust" in response.content.decode()
