@@ -23,3 +23,19 @@ def test_home_page_lists_each_organisations_realised_partly_and_absent_counts(cl
     together_trust = rows["Together Trust"]
     assert (together_trust.asks_realised, together_trust.asks_partly, together_trust.asks_absent) == (2, 7, 4)
     assert "Together Trust" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_editors_change_the_record_and_viewers_only_read_it():
+    from django.contrib.auth.models import Group, User
+
+    editor = User.objects.create_user("editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    viewer = User.objects.create_user("viewer", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Viewers"))
+
+    assert editor.has_perms(["responses.change_assessment", "responses.add_ask",
+                             "recommendations.change_recommendation"])
+    assert not editor.has_perm("recommendations.delete_recommendation")
+    assert viewer.has_perms(["responses.view_assessment", "recommendations.view_recommendation"])
+    assert not viewer.has_perm("responses.change_assessment")

@@ -1,0 +1,59 @@
+"""The filters that a page and its CSV export share.
+
+A page parses its query string with `AskFilterForm`, shows `form.filter(asks)`, and links
+to the export with the same query string, so the export holds exactly the rows on screen.
+Values that do not parse (an unknown status, a non-numeric id) are ignored, never an error.
+"""
+
+from django import forms
+from django.db.models import Q
+
+from .models import DocumentKind, JudgedBy, Status
+
+
+def _any(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class AskFilterForm(forms.Form):
+    organisation = forms.SlugField(required=False, max_length=200)
+    status = forms.ChoiceField(required=False, choices=_any("Any status", Status.choices))
+    theme = forms.SlugField(required=False, max_length=100)
+    judged_by = forms.ChoiceField(
+        required=False, label="Judged by", choices=_any("Anyone", JudgedBy.choices)
+    )
+    document = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    document_kind = forms.ChoiceField(
+        required=False, label="Document kind", choices=_any("Any kind", DocumentKind.choices)
+    )
+    recommendation = forms.CharField(required=False, max_length=20, label="Recommendation ref")
+    q = forms.CharField(required=False, max_length=200, label="Words in the ask")
+
+    def clean_q(self):
+        # Strip NUL and other control characters that PostgreSQL refuses in text.
+        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable())
+
+    @property
+    def values(self) -> dict:
+        """The filters that parsed, without the empty ones."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+    def filter(self, asks):
+        """Narrow an Ask queryset (annotated `with_status()`) to the filters given."""
+        values = self.values
+        lookups = {
+            "organisation": "document__organisation__slug",
+            "status": "status",
+            "theme": "themes__slug",
+            "judged_by": "assessment__judged_by",
+            "document": "document_id",
+            "document_kind": "document__kind",
+            "recommendation": "assessment__evidence__recommendation__ref",
+        }
+        for name, lookup in lookups.items():
+            if name in values:
+                asks = asks.filter(**{lookup: values[name]})
+        if "q" in values:
+            asks = asks.filter(Q(text__icontains=values["q"]) | Q(title__icontains=values["q"]))
+        return asks
