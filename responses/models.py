@@ -293,6 +293,9 @@ class Evidence(models.Model):
     )
     quote = models.TextField(help_text="Words quoted exactly from the recommendation's text.")
 
+    # Kept with the assessment's own history: a judgement is its status and its evidence.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["assessment", "id"]

@@ -1,0 +1,96 @@
+"""Recording judgements: the one place that writes an assessment and its evidence.
+
+Admin actions, the matcher's bulk suggestions and the CSV import all come through
+`record`, so the rules about whose judgement may replace whose live in one place.
+"""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from recommendations.models import Recommendation
+
+from .models import HEARD, Ask, Assessment, Evidence, JudgedBy, Status
+
+
+class JudgementProtected(Exception):
+    """The ask already carries a judgement that this write may not replace."""
+
+
+def may_replace(*, current: Assessment | None, judged_by: str, force: bool = False) -> bool:
+    """Whether a judgement by `judged_by` may replace `current`.
+
+    - Anything may replace "not assessed" or another automatic suggestion.
+    - An automatic suggestion never replaces a judgement made by a person or by the
+      organisation itself, even with `force`.
+    - The organisation's own judgement is replaced only by the organisation or with `force`.
+    """
+    if current is None or current.status == Status.NOT_ASSESSED:
+        return True
+    if current.judged_by == JudgedBy.AUTOMATIC:
+        return True
+    if judged_by == JudgedBy.AUTOMATIC:
+        return False
+    if current.judged_by == JudgedBy.ORGANISATION and judged_by != JudgedBy.ORGANISATION:
+        return force
+    return True
+
+
+@transaction.atomic
+def record(
+    *,
+    ask: Ask,
+    status: str,
+    judged_by: str,
+    rationale: str = "",
+    note: str | None = None,
+    evidence: Sequence[tuple[Recommendation, str]] = (),
+    user=None,
+    reason: str = "",
+    force: bool = False,
+) -> Assessment:
+    """Set `ask`'s judgement to `status` by `judged_by`, with its evidence, and return it.
+
+    The evidence replaces any evidence the ask had. Each quote must occur verbatim in its
+    recommendation's text, and only realised or partly realised asks carry evidence.
+    Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values;
+    either way nothing is written. The history records `user` and `reason`.
+    """
+    current = Assessment.objects.select_for_update().filter(ask=ask).first()
+    if not may_replace(current=current, judged_by=judged_by, force=force):
+        raise JudgementProtected(
+            f"Ask {ask.pk} is already judged by {current.get_judged_by_display().lower()}; "
+            f"{JudgedBy(judged_by).label.lower() if judged_by in JudgedBy.values else judged_by} "
+            "may not replace that judgement."
+        )
+    if evidence and status not in HEARD:
+        raise ValidationError(
+            {"status": f"Only realised or partly realised asks carry evidence, not {status!r}."}
+        )
+    assessment = current or Assessment(ask=ask)
+    assessment.status = status
+    assessment.judged_by = "" if status == Status.NOT_ASSESSED else judged_by
+    assessment.rationale = rationale
+    if note is not None:
+        assessment.note = note
+    assessment.full_clean()
+    assessment._history_user = user
+    assessment._change_reason = reason
+    assessment.save()
+
+    links = [
+        Evidence(assessment=assessment, recommendation=recommendation, quote=quote)
+        for recommendation, quote in evidence
+    ]
+    for link in links:
+        link.full_clean(exclude=["assessment"], validate_unique=False)
+    if len({link.recommendation_id for link in links}) != len(links):
+        raise ValidationError({"evidence": "A recommendation can be linked once per ask."})
+    for old in assessment.evidence.all():
+        old._history_user = user
+        old.delete()
+    for link in links:
+        link._history_user = user
+        link.save()
+    return assessment
