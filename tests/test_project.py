@@ -39,3 +39,28 @@ def test_editors_change_the_record_and_viewers_only_read_it():
     assert not editor.has_perm("recommendations.delete_recommendation")
     assert viewer.has_perms(["responses.view_assessment", "recommendations.view_recommendation"])
     assert not viewer.has_perm("responses.change_assessment")
+
+
+def run_settings(**env):
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.DEBUG, settings.ALLOWED_HOSTS)"],
+        env=environment | {"DJANGO_SETTINGS_MODULE": "carereview.settings"} | env,
+        capture_output=True, text=True,
+    )
+
+
+def test_settings_refuse_to_run_without_debug_and_without_a_secret_key():
+    result = run_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_settings_read_debug_secret_key_and_hosts_from_the_environment():
+    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="carereview.example, a.test")
+    assert result.stdout.strip() == "False ['carereview.example', 'a.test']"
