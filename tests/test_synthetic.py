@@ -1,0 +1,172 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from recommendations.models import Recommendation, Report
+from responses import synthetic
+from responses.models import Ask, Assessment, Evidence, JudgedBy, Organisation, Status
+
+from . import factories
+
+SIZE = dict(organisations=20, asks_per_organisation=10, recommendations=30)
+
+
+def seed_synthetic(*args, **options):
+    call_command("seed_synthetic", *args, verbosity=0, stdout=open("/dev/null", "w"), **options)
+
+
+def synthetic_rows() -> dict:
+    """Every synthetic row as plain values, without database ids."""
+    asks = Ask.objects.filter(document__organisation__synthetic=True).with_status()
+    return {
+        "organisations": list(
+            Organisation.objects.filter(synthetic=True).order_by("slug").values_list("name", "kind")
+        ),
+        "recommendations": list(
+            Recommendation.objects.filter(synthetic=True)
+            .order_by("ref").values_list("ref", "title", "text", "confidence")
+        ),
+        "asks": list(
+            asks.order_by("document__organisation__slug", "document__title", "position")
+            .values_list("document__title", "position", "text", "status", "assessment__judged_by")
+        ),
+        "evidence": sorted(
+            Evidence.objects.filter(recommendation__synthetic=True)
+            .values_list("assessment__ask__text", "recommendation__ref", "quote")
+        ),
+    }
+
+
+def real_rows() -> dict:
+    return {
+        "organisations": list(Organisation.objects.filter(synthetic=False).values_list()),
+        "asks": list(Ask.objects.order_by("pk").values_list()),
+        "assessments": list(Assessment.objects.order_by("pk").values_list()),
+        "evidence": list(Evidence.objects.order_by("pk").values_list()),
+        "recommendations": list(Recommendation.objects.order_by("pk").values_list()),
+        "reports": list(Report.objects.order_by("pk").values_list()),
+    }
+
+
+def test_the_same_seed_gives_the_same_synthetic_corpus(corpus):
+    seed_synthetic(seed=7, **SIZE)
+    first = synthetic_rows()
+    seed_synthetic(clear=True, seed=7, **SIZE)
+    assert synthetic_rows() == first
+
+
+def test_another_seed_gives_another_synthetic_corpus(corpus):
+    seed_synthetic(seed=7, **SIZE)
+    first = synthetic_rows()
+    seed_synthetic(clear=True, seed=8, **SIZE)
+    assert synthetic_rows()["asks"] != first["asks"]
+
+
+def test_synthetic_corpus_has_the_size_asked_for(corpus):
+    seed_synthetic(seed=1, **SIZE)
+    assert Organisation.objects.filter(synthetic=True).count() == 20
+    assert Ask.objects.filter(document__organisation__synthetic=True).count() == 20 * 10
+    assert Recommendation.objects.filter(synthetic=True).count() == 30
+
+
+def test_every_synthetic_ask_is_quoted_exactly_from_its_document(corpus):
+    seed_synthetic(seed=2, **SIZE)
+    asks = Ask.objects.filter(document__organisation__synthetic=True).select_related("document")
+    assert asks
+    for ask in asks:
+        assert ask.text in ask.document.text
+
+
+def test_every_synthetic_evidence_quote_is_quoted_exactly_from_its_recommendation(corpus):
+    seed_synthetic(seed=2, **SIZE)
+    evidence = Evidence.objects.filter(recommendation__synthetic=True).select_related(
+        "recommendation"
+    )
+    assert evidence
+    for link in evidence:
+        assert link.quote in link.recommendation.text
+        link.full_clean()
+
+
+def test_synthetic_text_uses_the_real_corpus_words(corpus):
+    seed_synthetic(seed=3, **SIZE)
+    real_words = {
+        word
+        for text in [*Recommendation.objects.filter(synthetic=False).values_list("text", flat=True),
+                     *Ask.objects.filter(document__organisation__synthetic=False)
+                     .values_list("text", flat=True)]
+        for word in text.split()
+    }
+    for text in Ask.objects.filter(document__organisation__synthetic=True).values_list(
+        "text", flat=True
+    ):
+        words = text.rstrip(".").split()
+        assert set(words[1:-1]) <= real_words
+
+
+def test_synthetic_corpus_has_every_status_both_judges_and_restated_asks(corpus):
+    seed_synthetic(seed=4, organisations=40, asks_per_organisation=10, recommendations=30)
+    asks = Ask.objects.filter(document__organisation__synthetic=True)
+    assert set(asks.with_status().values_list("status", flat=True)) == set(Status.values)
+    assert set(
+        Assessment.objects.filter(ask__in=asks).values_list("judged_by", flat=True)
+    ) == {JudgedBy.ORGANISATION, JudgedBy.EDITORIAL}
+    assert asks.filter(restates__isnull=False).exists()
+    assert asks.counted().count() < asks.count()
+
+
+def test_synthetic_recommendations_belong_to_their_own_report(corpus):
+    seed_synthetic(seed=5, **SIZE)
+    report = Report.objects.get(synthetic=True)
+    assert set(Recommendation.objects.filter(synthetic=True).values_list("report", flat=True)) == {
+        report.pk
+    }
+    real_refs = set(Recommendation.objects.filter(synthetic=False).values_list("ref", flat=True))
+    assert not real_refs & set(report.recommendations.values_list("ref", flat=True))
+    assert Evidence.objects.filter(
+        assessment__ask__document__organisation__synthetic=True, recommendation__synthetic=False
+    ).count() == 0
+
+
+def test_clearing_leaves_the_real_corpus_exactly_as_it_was(corpus):
+    before = real_rows()
+    seed_synthetic(seed=6, **SIZE)
+    seed_synthetic(clear=True)
+    assert real_rows() == before
+    assert not Organisation.objects.filter(synthetic=True).exists()
+    assert not Recommendation.objects.filter(synthetic=True).exists()
+    assert not Report.objects.filter(synthetic=True).exists()
+
+
+def test_clearing_refuses_when_a_real_assessment_cites_a_synthetic_recommendation(corpus):
+    seed_synthetic(seed=6, **SIZE)
+    cited = Recommendation.objects.filter(synthetic=True).first()
+    factories.assessment(evidence=[cited])
+    with pytest.raises(CommandError, match="real assessment cites a synthetic recommendation"):
+        seed_synthetic(clear=True)
+    assert Organisation.objects.filter(synthetic=True).count() == 20
+
+
+def test_seeding_twice_without_clear_is_refused(corpus):
+    seed_synthetic(seed=1, **SIZE)
+    with pytest.raises(CommandError, match="already present"):
+        seed_synthetic(seed=1, **SIZE)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({}, "Give --organisations"),
+        ({"organisations": -1}, "cannot be negative"),
+        ({"organisations": 2, "asks_per_organisation": 5000}, "At most"),
+        ({"organisations": 2, "recommendations": 0}, "at least one synthetic recommendation"),
+    ],
+)
+def test_bad_arguments_give_a_clear_error(corpus, options, message):
+    with pytest.raises(CommandError, match=message):
+        seed_synthetic(**options)
+    assert not Organisation.objects.filter(synthetic=True).exists()
+
+
+def test_seeding_without_a_real_corpus_says_to_load_it(db):
+    with pytest.raises(CommandError, match="load_corpus"):
+        seed_synthetic(seed=1, **SIZE)
