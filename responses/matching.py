@@ -1,0 +1,296 @@
+"""Which recommendations an ask corresponds to: suggestions for a person to confirm.
+
+An ask and the recommendation that answers it rarely share a sentence; they share a few
+telling words ("Staying Close", "kinship", "advocacy"). So the score has two parts:
+
+- word weight: a cosine over the words (and pairs of adjacent words) of the two texts,
+  each weighed by how rare it is among the recommendations (inverse document frequency),
+  so that "kinship" counts for far more than "children" or "care";
+- likeness: rapidfuzz's `token_set_ratio` over the normalised texts, for a whole batch of
+  asks against every recommendation in one `process.cdist` call, which forgives word
+  order and wording that differs a little.
+
+Both work on `normalise`d text: lower case, straight quotes, British spellings, no stop
+words, each word reduced to its stem ("carers" and "carer" are one word).
+
+Nothing here touches the database beyond the recommendations it is given, and nothing
+here decides: `suggest` ranks, `suggest_status` proposes, a person or `assessments.record`
+does the rest.
+"""
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from recommendations.models import Recommendation
+
+from .models import Status
+
+# --- Thresholds and weights: the only numbers that shape a suggestion -----------------
+
+# The word weight carries most of the score because rare shared words are the strongest
+# sign that two texts are about the same thing; likeness adds a little for wording that
+# is close overall. The weights sum to 1, so a score stays between 0 and 100.
+WORD_WEIGHT = 0.75
+LIKENESS_WEIGHT = 0.25
+
+# Pairs of adjacent words ("family help", "staying close") name things more precisely
+# than either word alone, but they also repeat what the single words already counted:
+# half weight keeps a shared phrase ahead without letting it swamp the rest.
+PAIR_WEIGHT = 0.5
+
+# A best score below this means the report says nothing close to the ask: the suggested
+# status is absent. Two texts that share only common words ("children", "support")
+# score around 15-20; one shared rare word or phrase lifts a pair above 25.
+MATCH_THRESHOLD = 25.0
+
+# Besides the best match, other recommendations are offered as evidence only when they
+# come this close to it (a share of the best score): an ask often spans a few
+# recommendations, but a long tail of weak matches is noise for the person checking.
+EVIDENCE_MARGIN = 0.8
+EVIDENCE_LIMIT = 3
+
+# How many asks go into one `process.cdist` call and one matrix product, so that memory
+# stays bounded however many asks are matched at once.
+BATCH_SIZE = 500
+
+# --- Normalisation ---------------------------------------------------------------------
+
+# Function words, and the words that frame an ask rather than say what it asks for
+# ("we call for", "ensure that", "the Review should recommend").
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing done down during
+    each either few for from further had has have having he her here hers herself him
+    himself his how i if in into is it its itself just may me might more most must my
+    myself neither no nor not now of off on once only or other ought our ours ourselves
+    out over own same shall she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up upon us
+    very was we were what when where which while who whom why will with within without
+    would you your yours yourself yourselves etc ie eg
+
+    call calls called want wants wanted wish recommend recommends recommended
+    recommendation recommendations ensure ensures ensuring recognise recognises urge
+    urges ask asks asking believe need needs needed like see seen make makes made
+    review government report propose proposes proposed welcome welcomes fully
+    """.split()
+)
+
+# American spellings that a suffix rule cannot catch, mapped to British ones. Whole
+# words only; the -ize/-yze rule below covers "organize", "analyze" and their kin.
+BRITISH_SPELLINGS = {
+    "behavior": "behaviour", "behaviors": "behaviours", "behavioral": "behavioural",
+    "center": "centre", "centers": "centres", "centered": "centred",
+    "color": "colour", "favor": "favour", "favorable": "favourable",
+    "honor": "honour", "labor": "labour", "neighbor": "neighbour",
+    "neighborhood": "neighbourhood", "neighborhoods": "neighbourhoods",
+    "program": "programme", "programs": "programmes",
+    "counselor": "counsellor", "counseling": "counselling", "counselors": "counsellors",
+    "defense": "defence", "license": "licence", "offense": "offence",
+    "judgment": "judgement", "judgments": "judgements",
+    "enrollment": "enrolment", "fulfill": "fulfil", "fulfillment": "fulfilment",
+    "modeling": "modelling", "traveling": "travelling", "canceled": "cancelled",
+    "pediatric": "paediatric", "fetal": "foetal", "maneuver": "manoeuvre",
+    "mom": "mum", "moms": "mums", "aging": "ageing", "gray": "grey",
+    "practicing": "practising", "skeptical": "sceptical", "theater": "theatre",
+}
+_ZE = re.compile(r"(?<=[a-z]{3})([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                         "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def _british(word: str) -> str:
+    word = BRITISH_SPELLINGS.get(word, word)
+    return _ZE.sub(r"\1s\2", word)
+
+
+def _normal_word(token: str) -> str | None:
+    """One token of lower-cased text as a normalised word, or None for a stop word."""
+    word = token.removesuffix("'s").replace("'", "")
+    if not word or word in STOP_WORDS:
+        return None
+    word = _british(word)
+    if word in STOP_WORDS:
+        return None
+    return _STEMMER.stemWord(word)
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    return _WORD.findall(text)
+
+
+def normalise_words(text: str) -> list[str]:
+    """The normalised words of `text`, in order: lower case, straight apostrophes,
+    British spellings, stop words dropped, each word stemmed ("Organizations'" and
+    "organisation" give the same word)."""
+    return [word for token in _tokens(text) if (word := _normal_word(token))]
+
+
+def normalise(text: str) -> str:
+    """`text` as the matcher compares it: its normalised words joined by spaces."""
+    return " ".join(normalise_words(text))
+
+
+# --- Suggestions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    recommendation: Recommendation
+    score: float
+    """0 to 100: how close the recommendation is to the text."""
+    shared_words: frozenset[str]
+    """Normalised words that both texts contain, for highlighting with `highlight`."""
+
+
+@dataclass(frozen=True)
+class StatusSuggestion:
+    status: str
+    """`absent` when nothing scores at least MATCH_THRESHOLD, otherwise `partly`: a
+    string match cannot tell whether all of an ask was realised, so a person says so."""
+    matches: list[Suggestion]
+    """The recommendations to cite as evidence, best first; empty when absent."""
+
+
+def _features(words: list[str]) -> set[str]:
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
+def _feature_weight(feature: str, idf: dict[str, float], unseen: float) -> float:
+    weight = idf.get(feature, unseen)
+    return weight * PAIR_WEIGHT if " " in feature else weight
+
+
+def recommendation_text(recommendation: Recommendation) -> str:
+    """The words of a recommendation that the matcher compares with an ask."""
+    return f"{recommendation.title}. {recommendation.text}"
+
+
+def suggest(
+    *, texts: Sequence[str], recommendations: Sequence[Recommendation], limit: int = 5
+) -> list[list[Suggestion]]:
+    """For each of `texts`, the `limit` recommendations closest to it, best first.
+
+    Returns one list per text, in the order of `texts`; a text with no words left after
+    normalisation, or no recommendations at all, gets an empty list. Scores are
+    comparable across texts and recommendations of one call.
+    """
+    if not texts or not recommendations or limit < 1:
+        return [[] for _ in texts]
+    recommendation_words = [normalise_words(recommendation_text(r)) for r in recommendations]
+    recommendation_features = [_features(words) for words in recommendation_words]
+    document_frequency = Counter(f for features in recommendation_features for f in features)
+    count = len(recommendations)
+    # Smoothed IDF; a word no recommendation uses is as rare as a word can be.
+    idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in document_frequency.items()}
+    unseen = math.log(1 + count) + 1
+    vocabulary = {feature: i for i, feature in enumerate(idf)}
+
+    recommendation_matrix = np.zeros((count, len(vocabulary)), dtype=np.float32)
+    for row, features in enumerate(recommendation_features):
+        for feature in features:
+            recommendation_matrix[row, vocabulary[feature]] = _feature_weight(feature, idf, unseen)
+    recommendation_norms = np.linalg.norm(recommendation_matrix, axis=1)
+    recommendation_strings = [" ".join(words) for words in recommendation_words]
+
+    results: list[list[Suggestion]] = []
+    for start in range(0, len(texts), BATCH_SIZE):
+        batch = texts[start : start + BATCH_SIZE]
+        batch_words = [normalise_words(text) for text in batch]
+        likeness = process.cdist(
+            [" ".join(words) for words in batch_words],
+            recommendation_strings,
+            scorer=fuzz.token_set_ratio,
+            dtype=np.float32,
+        )
+        ask_matrix = np.zeros((len(batch), len(vocabulary)), dtype=np.float32)
+        ask_norms = np.zeros(len(batch), dtype=np.float32)
+        for row, words in enumerate(batch_words):
+            weights = []
+            for feature in _features(words):
+                weight = _feature_weight(feature, idf, unseen)
+                # An ask's own phrases that no recommendation uses would only lengthen
+                # long asks; its single words still count, as content the report lacks.
+                if " " in feature and feature not in vocabulary:
+                    continue
+                weights.append(weight)
+                if feature in vocabulary:
+                    ask_matrix[row, vocabulary[feature]] = weight
+            ask_norms[row] = math.sqrt(sum(w * w for w in weights))
+        denominators = np.outer(ask_norms, recommendation_norms)
+        cosine = np.divide(
+            ask_matrix @ recommendation_matrix.T,
+            denominators,
+            out=np.zeros_like(denominators),
+            where=denominators > 0,
+        )
+        scores = 100 * WORD_WEIGHT * cosine + LIKENESS_WEIGHT * likeness
+        for row, words in enumerate(batch_words):
+            if not words:
+                results.append([])
+                continue
+            best = np.argsort(-scores[row], kind="stable")[:limit]
+            ask_words = set(words)
+            results.append(
+                [
+                    Suggestion(
+                        recommendation=recommendations[i],
+                        score=round(float(scores[row, i]), 1),
+                        shared_words=frozenset(ask_words & set(recommendation_words[i])),
+                    )
+                    for i in best
+                ]
+            )
+    return results
+
+
+def suggest_status(*, suggestions: Sequence[Suggestion]) -> StatusSuggestion:
+    """The status to suggest for an ask from its ranked `suggestions` (best first):
+    absent when none scores at least MATCH_THRESHOLD, otherwise partly, with the best
+    match and those close behind it as evidence."""
+    if not suggestions or suggestions[0].score < MATCH_THRESHOLD:
+        return StatusSuggestion(status=Status.ABSENT, matches=[])
+    floor = max(MATCH_THRESHOLD, suggestions[0].score * EVIDENCE_MARGIN)
+    matches = [s for s in suggestions if s.score >= floor][:EVIDENCE_LIMIT]
+    return StatusSuggestion(status=Status.PARTLY, matches=matches)
+
+
+# --- Showing a suggestion --------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
+_SPLIT_WORDS = re.compile(r"([\w\u2019']+)")
+
+
+def evidence_quote(*, recommendation_text: str, shared_words: Iterable[str]) -> str:
+    """A default evidence quote: the sentence or clause of `recommendation_text` holding
+    most of `shared_words` (the first on a tie), exactly as worded there."""
+    shared = set(shared_words)
+    spans = [span for span in _SENTENCE_END.split(recommendation_text.strip()) if span]
+    if not spans:
+        return recommendation_text
+    return max(spans, key=lambda span: len(shared & set(normalise_words(span))))
+
+
+def highlight(*, text: str, shared_words: Iterable[str]) -> list[tuple[str, bool]]:
+    """`text` cut into pieces that join back into it exactly, each marked True when it
+    is a word whose normalised form is one of `shared_words`."""
+    shared = set(shared_words)
+    pieces = []
+    for piece in _SPLIT_WORDS.split(text):
+        if not piece:
+            continue
+        normal = normalise_words(piece)
+        pieces.append((piece, len(normal) == 1 and normal[0] in shared))
+    return pieces
