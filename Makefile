@@ -35,3 +35,42 @@ test: install system-test-deps
 	echo "== Test suite on SQLite"; \
 	DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
 	exit $$status
+
+# Running like production, benchmarks and load tests (README, "Scale and speed").
+# A postgres:// DATABASE_URL is used as it is; otherwise a throwaway PostgreSQL server
+# (tests/pg_server.py) holds the data for as long as the command runs.
+ON_POSTGRES = $(if $(filter postgres://% postgresql://%,$(DATABASE_URL)),,$(PY) tests/pg_server.py --)
+WORKERS ?= 4
+# Synthetic organisations (20 asks each) that `make serve` adds on top of the corpus.
+SYNTHETIC ?= 0
+# DEBUG is off, so a secret key is needed: a fresh one unless SECRET_KEY is set.
+SERVE_STEPS = export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c "import secrets; print(secrets.token_hex(32))")}" \
+	&& $(PY) manage.py migrate --noinput -v0 && $(PY) manage.py load_corpus \
+	&& { [ "$(SYNTHETIC)" = 0 ] || $(PY) manage.py seed_synthetic --clear --organisations $(SYNTHETIC) --seed 1; } \
+	&& $(PY) manage.py collectstatic --noinput -v0 \
+	&& exec $(PY) -m gunicorn carereview.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
+LOADTEST_PORT ?= 8765
+LOADTEST_SYNTHETIC ?= 2000
+# `make bench BENCH_ARGS="--sizes 20 200 --export-rows 10000"` for a quick try.
+BENCH_ARGS ?=
+BENCH_JSON ?= bench.json
+
+.PHONY: serve loadtest bench system-postgres
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
+	touch $@
+
+system-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(APT_INSTALL) postgresql
+
+serve: install $(if $(ON_POSTGRES),system-postgres)
+	$(ON_POSTGRES) env DEBUG=false CONN_MAX_AGE=600 sh -c '$(SERVE_STEPS)'
+
+loadtest: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
+	$(PY) tests/load/loadtest.py --host http://127.0.0.1:$(LOADTEST_PORT) --users 50 --seconds 60 \
+		-- $(MAKE) --no-print-directory serve PORT=$(LOADTEST_PORT) SYNTHETIC=$(LOADTEST_SYNTHETIC)
+
+bench: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
+	$(ON_POSTGRES) sh -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py load_corpus \
+		&& $(PY) manage.py benchmark --json $(BENCH_JSON) $(BENCH_ARGS)'
