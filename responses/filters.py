@@ -8,14 +8,26 @@ Values that do not parse (an unknown status, a non-numeric id) are ignored, neve
 from django import forms
 from django.db.models import Q
 
-from .models import DocumentKind, JudgedBy, Status
+from .models import DocumentKind, JudgedBy, OrganisationKind, Status
 
 
 def _any(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class AskFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    def clean_q(self):
+        # Strip NUL and other control characters that PostgreSQL refuses in text.
+        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable())
+
+    @property
+    def values(self) -> dict:
+        """The filters that parsed, without the empty ones."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+class AskFilterForm(FilterForm):
     organisation = forms.SlugField(required=False, max_length=200)
     status = forms.ChoiceField(required=False, choices=_any("Any status", Status.choices))
     theme = forms.SlugField(required=False, max_length=100)
@@ -28,16 +40,6 @@ class AskFilterForm(forms.Form):
     )
     recommendation = forms.CharField(required=False, max_length=20, label="Recommendation ref")
     q = forms.CharField(required=False, max_length=200, label="Words in the ask")
-
-    def clean_q(self):
-        # Strip NUL and other control characters that PostgreSQL refuses in text.
-        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable())
-
-    @property
-    def values(self) -> dict:
-        """The filters that parsed, without the empty ones."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
 
     def filter(self, asks):
         """Narrow an Ask queryset (annotated `with_status()`) to the filters given."""
@@ -57,3 +59,60 @@ class AskFilterForm(forms.Form):
         if "q" in values:
             asks = asks.filter(Q(text__icontains=values["q"]) | Q(title__icontains=values["q"]))
         return asks
+
+
+class OrganisationFilterForm(FilterForm):
+    """The organisations page's filters; a value that does not parse is ignored."""
+
+    kind = forms.ChoiceField(
+        required=False, label="Kind", choices=_any("Any kind", OrganisationKind.choices)
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[("", "Name"), ("realised", "Share realised, highest first")],
+    )
+    q = forms.CharField(required=False, max_length=200, label="Name contains")
+
+    def filter(self, organisations):
+        """Narrow and order an Organisation queryset annotated `with_status_counts()`."""
+        values = self.values
+        if "kind" in values:
+            organisations = organisations.filter(kind=values["kind"])
+        if "q" in values:
+            organisations = organisations.filter(name__icontains=values["q"])
+        if values.get("sort") == "realised":
+            return sorted(organisations, key=_share_realised, reverse=True)
+        return list(organisations)
+
+
+def _share_realised(organisation) -> tuple[float, float]:
+    total = organisation.asks_total or 1
+    return (organisation.asks_realised / total, organisation.asks_partly / total)
+
+
+class RecommendationFilterForm(FilterForm):
+    """The recommendations page's filters; a value that does not parse is ignored."""
+
+    chapter = forms.IntegerField(required=False, min_value=1, max_value=32767)
+    theme = forms.SlugField(required=False, max_length=100)
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[("", "Chapter"), ("demand", "Demand: most organisations asking first")],
+    )
+
+    def filter(self, recommendations):
+        """Narrow and order a Recommendation queryset annotated with `demand`."""
+        values = self.values
+        if "chapter" in values:
+            recommendations = recommendations.filter(chapter__number=values["chapter"])
+        if "theme" in values:
+            recommendations = recommendations.filter(themes__slug=values["theme"])
+        if values.get("sort") == "demand":
+            recommendations = recommendations.order_by("-demand", "chapter__number", "id")
+        return recommendations
+
+
+class SearchForm(FilterForm):
+    q = forms.CharField(required=False, max_length=200, label="Search")

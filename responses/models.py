@@ -195,8 +195,27 @@ class AskQuerySet(models.QuerySet):
             "themes",
             models.Prefetch(
                 "assessment__evidence",
-                queryset=Evidence.objects.select_related("recommendation__chapter"),
+                queryset=Evidence.objects.select_related(
+                    "recommendation__chapter", "recommendation__report"
+                ).prefetch_related("recommendation__sources"),
             ),
+        )
+
+    def for_organisation(self, organisation):
+        return self.filter(document__organisation=organisation)
+
+    def digest_points(self):
+        """A digest's points: they quote the Review back, so they are shown but never
+        counted as asks."""
+        return self.filter(document__kind=DocumentKind.CASE_FOR_CHANGE_DIGEST)
+
+    def status_counts(self, *fields: str):
+        """Rows of `fields` + `status` + `asks` (how many asks), for status mixes by
+        organisation, theme or both. Call on a queryset annotated `with_status()`."""
+        return (
+            self.values(*fields, "status")
+            .annotate(asks=Count("id", distinct=True))
+            .order_by(*fields, "status")
         )
 
 
@@ -319,3 +338,15 @@ class Evidence(models.Model):
             raise ValidationError(
                 {"quote": "The evidence must be quoted exactly from the recommendation's text."}
             )
+
+
+def with_demand(recommendations):
+    """Annotate each recommendation with `demand`: how many organisations have an ask
+    that it realises or partly realises."""
+    return recommendations.annotate(
+        demand=Count(
+            "evidence__assessment__ask__document__organisation",
+            filter=Q(evidence__assessment__status__in=HEARD),
+            distinct=True,
+        )
+    )

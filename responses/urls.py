@@ -4,4 +4,12 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+    path("documents/<int:pk>/", views.document, name="document"),
+    path("recommendations/", views.recommendation_list, name="recommendations"),
+    path("recommendations/<str:ref>/", views.recommendation, name="recommendation"),
+    path("themes/", views.theme_list, name="themes"),
+    path("themes/<slug:slug>/", views.theme, name="theme"),
+    path("search/", views.search, name="search"),
 ]

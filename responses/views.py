@@ -1,11 +1,260 @@
-from django.shortcuts import render
+"""The pages: thin views that read through the models' querysets and render one template
+each, or only the fragment that htmx asked for."""
 
-from .models import Organisation
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+
+from recommendations.models import Chapter, Recommendation, Report, Theme
+
+from . import matching
+from .charts import status_bars, status_summary
+from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
+from .highlighting import mark_quotes
+from .models import (
+    Ask,
+    JudgedBy,
+    Organisation,
+    ResponseDocument,
+    Status,
+    with_demand,
+)
+from .search import search as run_search
+
+# How many of the matcher's nearest recommendations an absent ask shows.
+NEAREST_LIMIT = 3
+
+
+def _render(request, template: str, context: dict, *, fragment: str):
+    """The page, or only its `fragment` partial when htmx asked for it. A history
+    restore after a cache miss wants the whole page."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template += f"#{fragment}"
+    response = render(request, template, context)
+    # The same URL answers with a page or a fragment: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _mix(rows) -> dict[str, int]:
+    """Counts by status from `AskQuerySet.status_counts()` rows."""
+    counts = dict.fromkeys(Status.values, 0)
+    for row in rows:
+        counts[row["status"]] += row["asks"]
+    return counts
+
+
+def _organisation_mix(organisation) -> dict[str, int]:
+    return {status: getattr(organisation, f"asks_{status}") for status in Status.values}
+
+
+def _with_nearest(asks: list) -> list:
+    """Give each absent ask `nearest`: the recommendations the matcher finds closest,
+    which are suggestions to look at, not matches."""
+    absent = [ask for ask in asks if ask.status == Status.ABSENT]
+    if absent:
+        recommendations = list(Recommendation.objects.select_related("chapter"))
+        found = matching.suggest(
+            texts=[ask.text for ask in absent],
+            recommendations=recommendations,
+            limit=NEAREST_LIMIT,
+        )
+        for ask, suggestions in zip(absent, found):
+            ask.nearest = suggestions
+    return asks
 
 
 def home(request):
-    organisations = Organisation.objects.with_status_counts()
-    return render(request, "responses/home.html", {"organisations": organisations})
+    organisations = list(Organisation.objects.with_status_counts())
+    counted = Ask.objects.counted().with_status()
+    mix = _mix(counted.status_counts())
+    assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
+    left_out = (
+        counted.filter(status=Status.ABSENT, themes__isnull=False)
+        .values("themes__name", "themes__slug")
+        .annotate(
+            organisations=Count("document__organisation", distinct=True),
+            asks=Count("id", distinct=True),
+        )
+        .filter(organisations__gte=2)
+        .order_by("-organisations", "-asks", "themes__name")
+    )
+    unasked = (
+        with_demand(Recommendation.objects.select_related("chapter"))
+        .filter(demand=0)
+        .order_by("chapter__number", "id")
+    )
+    context = {
+        "organisations": organisations,
+        "asks_total": sum(mix.values()),
+        "assessed_total": sum(assessed.values()),
+        "documents_total": ResponseDocument.objects.count(),
+        "recommendations_total": Recommendation.objects.count(),
+        "mix_chart": status_bars(
+            rows=[("All assessed asks", assessed)],
+            title="Status of all assessed asks",
+            labelled=False,
+        ),
+        "organisations_chart": status_bars(
+            rows=[(o.name, _organisation_mix(o)) for o in organisations],
+            title="Asks by organisation and status",
+        ),
+        "left_out": list(left_out),
+        "unasked": list(unasked),
+    }
+    return render(request, "responses/home.html", context)
+
+
+def organisation_list(request):
+    form = OrganisationFilterForm(request.GET)
+    organisations = form.filter(Organisation.objects.with_status_counts())
+    for organisation in organisations:
+        organisation.mix = _organisation_mix(organisation)
+        organisation.summary = status_summary(organisation.mix)
+        organisation.chart = status_bars(
+            rows=[(organisation.name, organisation.mix)],
+            title=f"Status of {organisation.name}'s asks",
+            labelled=False,
+        )
+    context = {"form": form, "organisations": organisations}
+    return _render(request, "responses/organisation_list.html", context, fragment="results")
+
+
+def organisation(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    asks = Ask.objects.for_organisation(organisation).with_status().with_comparison()
+    expand = _expanded(request)
+    if request.htmx and expand:
+        ask = get_object_or_404(asks, pk=expand)
+        context = {"organisation": organisation, "ask": _with_nearest([ask])[0], "focus": True}
+        return _render(request, "responses/organisation.html", context, fragment="ask_detail")
+
+    form = AskFilterForm(request.GET)
+    rows = _with_nearest(list(form.filter(asks.counted())))
+    counts = Organisation.objects.with_status_counts().get(pk=organisation.pk)
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "rows": rows,
+        "expand": expand,
+        "mix_chart": status_bars(
+            rows=[(organisation.name, _organisation_mix(counts))],
+            title=f"Status of {organisation.name}'s asks",
+            labelled=False,
+        ),
+        "asks_total": counts.asks_total,
+        "documents": list(organisation.documents.all()),
+        "themes": list(Theme.objects.all()),
+        "statuses": Status.choices,
+        "judges": JudgedBy.choices,
+        "digest_points": list(
+            Ask.objects.for_organisation(organisation).digest_points().select_related("document")
+        ),
+    }
+    return _render(request, "responses/organisation.html", context, fragment="comparison")
+
+
+def _expanded(request) -> int | None:
+    """The ask whose row is shown expanded, from `?expand=<id>`; nonsense is ignored."""
+    value = request.GET.get("expand", "")
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
+def document(request, pk):
+    document = get_object_or_404(ResponseDocument.objects.select_related("organisation"), pk=pk)
+    asks = list(
+        Ask.objects.filter(document=document)
+        .with_status()
+        .prefetch_related(Prefetch("restated_by", queryset=Ask.objects.with_status()))
+    )
+    for ask in asks:
+        # An earlier wording is compared on the row of the ask that restates it.
+        later = list(ask.restated_by.all())
+        ask.compared_as = later[0] if later else ask
+    context = {
+        "document": document,
+        "segments": mark_quotes(text=document.text, quotes=[(ask.text, ask) for ask in asks]),
+        "asks": asks,
+    }
+    return render(request, "responses/document.html", context)
+
+
+def recommendation_list(request):
+    form = RecommendationFilterForm(request.GET)
+    recommendations = form.filter(with_demand(Recommendation.objects.with_provenance()))
+    context = {
+        "form": form,
+        "recommendations": list(recommendations),
+        "by_demand": form.values.get("sort") == "demand",
+        "chapters": list(Chapter.objects.select_related("report")),
+        "themes": list(Theme.objects.all()),
+        "reports": list(Report.objects.all()),
+    }
+    return _render(request, "responses/recommendation_list.html", context, fragment="results")
+
+
+def recommendation(request, ref):
+    recommendation = (
+        with_demand(Recommendation.objects.with_provenance())
+        .filter(ref=ref)
+        .order_by("report__published", "report_id")
+        .first()
+    )
+    if recommendation is None:
+        raise Http404("No recommendation has that reference.")
+    asks = (
+        Ask.objects.filter(assessment__evidence__recommendation=recommendation)
+        .with_status()
+        .with_comparison()
+    )
+    context = {"recommendation": recommendation, "rows": list(asks)}
+    return render(request, "responses/recommendation.html", context)
+
+
+def theme_list(request):
+    themes = list(Theme.objects.all())
+    organisations = list(Organisation.objects.all())
+    counts = Ask.objects.counted().with_status().status_counts("themes", "document__organisation")
+    cells: dict[tuple[int, int], dict[str, int]] = {}
+    for row in counts:
+        place = (row["themes"], row["document__organisation"])
+        cells.setdefault(place, dict.fromkeys(Status.values, 0))[row["status"]] += row["asks"]
+    matrix = [
+        (theme, [(o, _cell(cells.get((theme.pk, o.pk)))) for o in organisations])
+        for theme in themes
+    ]
+    context = {"organisations": organisations, "matrix": matrix}
+    return render(request, "responses/theme_list.html", context)
+
+
+def _cell(mix: dict[str, int] | None) -> dict | None:
+    if mix is None:
+        return None
+    chart = status_bars(rows=[("", mix)], title="Status mix", labelled=False)
+    return {"summary": status_summary(mix), "chart": chart}
+
+
+def theme(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    form = AskFilterForm(request.GET)
+    asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status()).with_comparison()
+    context = {
+        "theme": theme,
+        "form": form,
+        "rows": _with_nearest(list(asks)),
+        "statuses": Status.choices,
+        "recommendations": list(
+            with_demand(theme.recommendations.with_provenance()).order_by("chapter__number", "id")
+        ),
+    }
+    return _render(request, "responses/theme.html", context, fragment="comparison")
+
+
+def search(request):
+    query = SearchForm(request.GET).values.get("q", "")
+    context = {"query": query, "results": run_search(query=query) if query else None}
+    return _render(request, "responses/search.html", context, fragment="results")
 
 
 # CSV exports

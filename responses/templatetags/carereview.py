@@ -1,0 +1,79 @@
+"""Small pieces of markup that many pages share: status tags, marked quotes, navigation."""
+
+from urllib.parse import urlsplit
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from ..highlighting import mark_quotes
+from ..models import Status
+
+register = template.Library()
+
+TAG_COLOURS = {
+    Status.REALISED: "green",
+    Status.PARTLY: "yellow",
+    Status.ABSENT: "red",
+    Status.UNCLEAR: "purple",
+    Status.NOT_ASSESSED: "grey",
+}
+
+# The service navigation: label, URL name, and the pages that belong to the section.
+SECTIONS = [
+    ("Overview", "home", {"home"}),
+    ("Organisations", "organisations", {"organisations", "organisation", "document"}),
+    ("Recommendations", "recommendations", {"recommendations", "recommendation"}),
+    ("Themes", "themes", {"themes", "theme"}),
+    ("Search", "search", {"search"}),
+]
+
+
+@register.simple_tag
+def status_tag(status: str):
+    """The status in words and in its colour."""
+    label = Status(status).label.split(":")[0]
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>', TAG_COLOURS[status], label
+    )
+
+
+@register.simple_tag
+def marked(text: str, quote: str, around: int = 0):
+    """`text` with `quote` in a <mark>. With `around`, only that many characters either
+    side of the quote are kept, the cuts shown with an ellipsis."""
+    segments = mark_quotes(text=text, quotes=[(quote, True)])
+    if around and any(segment.marked for segment in segments):
+        start = text.find(quote)
+        begin, end = max(0, start - around), min(len(text), start + len(quote) + around)
+        prefix = "…" if begin else ""
+        suffix = "…" if end < len(text) else ""
+        segments = mark_quotes(text=text[begin:end], quotes=[(quote, True)])
+    else:
+        prefix = suffix = ""
+    body = format_html_join(
+        "",
+        "{}",
+        (
+            (format_html("<mark>{}</mark>", s.text) if s.marked else s.text,)
+            for s in segments
+        ),
+    )
+    return format_html("{}{}{}", prefix, body, suffix)
+
+
+@register.filter
+def domain(url: str) -> str:
+    """The host a source URL points at, for a short link text."""
+    return urlsplit(url).netloc.removeprefix("www.") or url
+
+
+@register.inclusion_tag("includes/service_navigation.html", takes_context=True)
+def service_navigation(context):
+    match = getattr(context.get("request"), "resolver_match", None)
+    current = match.url_name if match else None
+    return {
+        "items": [
+            {"label": label, "url_name": url_name, "active": current in names}
+            for label, url_name, names in SECTIONS
+        ]
+    }

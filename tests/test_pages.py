@@ -1,0 +1,182 @@
+"""Every page renders on the shipped corpus, says what it must, and answers nonsense
+with a 404 or by ignoring it, never a 500."""
+
+import re
+
+import pytest
+
+from recommendations.models import Recommendation, Theme
+from responses.models import Organisation, ResponseDocument
+
+
+def page(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def every_page_url():
+    together_trust = Organisation.objects.get(slug="together-trust")
+    return [
+        "/",
+        "/organisations/",
+        together_trust.get_absolute_url(),
+        together_trust.documents.first().get_absolute_url(),
+        "/recommendations/",
+        Recommendation.objects.get(ref="5.2").get_absolute_url(),
+        "/themes/",
+        Theme.objects.get(slug="family-help").get_absolute_url(),
+        "/search/?q=kinship",
+    ]
+
+
+def test_every_page_has_a_skip_link_service_navigation_and_one_main_heading(client, corpus):
+    for url in every_page_url():
+        html = page(client, url)
+        assert 'href="#main-content"' in html and 'id="main-content"' in html, url
+        assert 'class="govuk-service-navigation"' in html, url
+        assert len(re.findall(r"<h1\b", html)) == 1, url
+        assert "govuk-frontend.min.css" in html and "https://" not in _asset_urls(html), url
+
+
+def _asset_urls(html: str) -> str:
+    return " ".join(re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html))
+
+
+def test_the_current_section_is_marked_in_the_navigation(client, corpus):
+    html = page(client, "/recommendations/5.2/")
+    current = re.search(r'<a class="govuk-service-navigation__link" href="([^"]+)" aria-current="page"', html)
+    assert current and current.group(1) == "/recommendations/"
+
+
+def test_overview_shows_totals_the_status_mix_and_the_gaps_both_ways(client, corpus):
+    html = page(client, "/")
+    assert "6 realised, 15 partly realised, 7 absent, 1 unclear" in html
+    assert 'role="img"' in html
+    # Recommendations no assessment cites, e.g. the windfall tax.
+    assert "Windfall tax on the largest private care providers" in html
+    assert "Asked for by several organisations, left out by the Review" in html
+
+
+def test_organisations_page_shows_each_scorecard_and_filters_by_kind(client, corpus):
+    html = page(client, "/organisations/")
+    assert "14 asks: 2 realised, 7 partly realised, 4 absent, 1 not assessed" in html
+    assert "Residential Forum (England)" in html
+
+    charities_only = page(client, "/organisations/?kind=charity")
+    assert "Residential Forum (England)" not in charities_only
+    assert "Together Trust" in charities_only
+
+
+def test_organisations_sort_by_share_realised_puts_the_highest_first(client, corpus):
+    html = page(client, "/organisations/?sort=realised")
+    order = [name for name in ("Become", "Together Trust", "Action for Children") if name in html]
+    positions = [html.index(f">{name}</a>") for name in order]
+    # Become: 4 of 10 realised; Together Trust: 2 of 14; Action for Children: none.
+    assert positions == sorted(positions)
+
+
+def test_document_page_highlights_each_ask_coloured_by_status_and_links_to_its_comparison(client, corpus):
+    document = ResponseDocument.objects.get(title="Did the Care Review listen to the people we support?")
+    html = page(client, document.get_absolute_url())
+    assert html.count('class="app-ask app-ask--') == document.asks.count()
+    assert "app-ask--absent" in html and "app-ask--realised" in html
+    assert "/organisations/together-trust/?expand=" in html
+
+
+def test_digest_page_labels_its_points_as_not_asks(client, corpus):
+    digest = ResponseDocument.objects.get(kind="case_for_change_digest")
+    html = page(client, digest.get_absolute_url())
+    assert "Digest point, not an ask" in html
+    assert "app-ask--digest" in html
+
+
+def test_recommendations_page_groups_by_chapter_and_sorts_by_demand(client, corpus):
+    html = page(client, "/recommendations/")
+    assert "Chapter 2. A revolution in Family Help" in html
+    assert "could not be obtained" in html
+
+    by_demand = page(client, "/recommendations/?sort=demand")
+    demand = [int(n) for n in re.findall(r'govuk-table__cell--numeric">(\d+)</td>', by_demand)]
+    assert len(demand) == Recommendation.objects.count()
+    assert demand == sorted(demand, reverse=True) and demand[0] >= 2
+
+
+def test_recommendations_filter_by_chapter_keeps_only_that_chapter(client, corpus):
+    html = page(client, "/recommendations/?chapter=4")
+    assert "4.x1" in html and "5.2" not in html
+
+
+def test_recommendation_page_shows_its_sources_and_the_asks_it_realises(client, corpus):
+    html = page(client, "/recommendations/5.2/")
+    assert "Establish Regional Care Co-operatives" in html
+    assert "Sources of its wording" in html
+    assert "not the Final Report's own text" in html
+    assert "Keep children&#x27;s homes in the long-term vision" in html
+    assert "Children in their own communities" in html
+
+
+def test_recommendation_refs_with_an_x_resolve(client, corpus):
+    html = page(client, "/recommendations/6.x10/")
+    assert "Lifelong Links" in html
+
+
+def test_themes_matrix_links_each_cell_to_the_organisations_asks_in_that_theme(client, corpus):
+    html = page(client, "/themes/")
+    assert 'href="/organisations/action-for-children/?theme=family-help"' in html
+    assert "<caption" in html and 'scope="row"' in html
+
+
+def test_theme_page_sets_asks_beside_the_themes_recommendations(client, corpus):
+    html = page(client, "/themes/family-help/")
+    assert "A single long-term fund for family help" in html
+    assert "About £2bn over five years to fund Family Help" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/organisations/no-such-organisation/",
+        "/documents/999999/",
+        "/recommendations/99.x99/",
+        "/themes/no-such-theme/",
+        "/organisations/together-trust/extra/",
+    ],
+)
+def test_unknown_slugs_refs_and_ids_give_the_404_page(client, corpus, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/organisations/?kind=nonsense&sort=%00",
+        "/organisations/together-trust/?status=nonsense&document=abc&theme=%2F%2F&expand=99999999999999",
+        "/organisations/together-trust/?document=99999999999999999999&judged_by=x",
+        "/recommendations/?chapter=-1&theme=&sort=nonsense",
+        "/themes/family-help/?status=%00",
+        "/search/?q=%00%01",
+        "/search/?q=" + "x" * 5000,
+    ],
+)
+def test_bad_filter_values_are_ignored_not_an_error(client, corpus, url):
+    assert client.get(url).status_code == 200
+
+
+def test_htmx_requests_get_only_the_fragment_and_responses_vary_on_it(client, corpus):
+    full = client.get("/organisations/together-trust/?status=absent")
+    fragment = client.get("/organisations/together-trust/?status=absent", headers={"HX-Request": "true"})
+    assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
+    assert "<html" in full.content.decode()
+    html = fragment.content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<div id="comparison">')
+
+
+def test_a_history_restore_gets_the_whole_page(client, corpus):
+    response = client.get(
+        "/organisations/together-trust/",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
