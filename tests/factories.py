@@ -81,3 +81,55 @@ def assessment(*, evidence=(), **fields) -> Assessment:
             assessment=made, recommendation=recommendation_, quote=recommendation_.text[:20]
         )
     return made
+
+
+def world(*, size: int) -> list[Organisation]:
+    """`size` organisations, each with everything the pages show: a response whose asks
+    cover every status (with themes, evidence from sourced recommendations, an absent
+    ask and one restating an earlier wording) and a digest whose points are not asks.
+    Call again to add as much again; returns the organisations made."""
+    from recommendations.models import Source
+
+    made = []
+    for _ in range(size):
+        shared_theme = theme()
+        chapter_ = chapter()
+        recommendations = [
+            recommendation(
+                chapter=chapter_, text="Every child should have a loving home and better things."
+            )
+            for _ in range(3)
+        ]
+        for recommendation_ in recommendations:
+            recommendation_.themes.add(shared_theme)
+            Source.objects.create(
+                recommendation=recommendation_, url="https://example.org/source", quote="loving home"
+            )
+        organisation_ = organisation()
+        earlier = document(organisation=organisation_, published_precision="day")
+        later = document(
+            organisation=organisation_,
+            published=datetime.date(2022, 5, 1),
+            published_precision="month",
+        )
+        first_wording = ask(document=earlier)
+        for status, evidence in [
+            ("realised", recommendations[:2]),
+            ("partly", recommendations[2:]),
+            ("absent", ()),
+            ("unclear", ()),
+        ]:
+            assessment(ask=_themed_ask(later, shared_theme), status=status, evidence=evidence)
+        restating = _themed_ask(later, shared_theme, restates=first_wording)
+        assessment(ask=restating, status="partly", judged_by="organisation", evidence=recommendations[:1])
+        _themed_ask(later, shared_theme)
+        digest = document(organisation=organisation_, kind="case_for_change_digest")
+        ask(document=digest)
+        made.append(organisation_)
+    return made
+
+
+def _themed_ask(document_: ResponseDocument, theme_: Theme, **fields) -> Ask:
+    made = ask(document=document_, **fields)
+    made.themes.add(theme_)
+    return made
