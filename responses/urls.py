@@ -12,4 +12,7 @@ urlpatterns = [
     path("themes/", views.theme_list, name="themes"),
     path("themes/<slug:slug>/", views.theme, name="theme"),
     path("search/", views.search, name="search"),
+    path("export/asks.csv", views.export_asks, name="export_asks"),
+    path("export/recommendations.csv", views.export_recommendations, name="export_recommendations"),
+    path("export/matrix.csv", views.export_matrix, name="export_matrix"),
 ]

@@ -2,13 +2,15 @@
 each, or only the fragment that htmx asked for."""
 
 from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
 
 from recommendations.models import Chapter, Recommendation, Report, Theme
 
-from . import matching
+from . import export, matching
 from .charts import status_bars, status_summary
 from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
 from .highlighting import mark_quotes
@@ -258,3 +260,33 @@ def search(request):
 
 
 # CSV exports
+
+
+def _csv_response(request, table: export.Table, filters: dict) -> StreamingHttpResponse:
+    """Stream `table` as a CSV attachment named for its filters and the snapshot date."""
+    options = export.ExportOptionsForm(request.GET).values
+    taken = timezone.now()
+    response = StreamingHttpResponse(
+        export.csv_chunks(table, excel=options["excel"]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, export.filename(name=table.name, filters=filters, date=taken.date())
+    )
+    response[export.SNAPSHOT_HEADER] = taken.isoformat(timespec="seconds")
+    return response
+
+
+def export_asks(request):
+    form = AskFilterForm(request.GET)
+    return _csv_response(request, export.asks_table(form=form), form.values)
+
+
+def export_recommendations(request):
+    form = RecommendationFilterForm(request.GET)
+    return _csv_response(request, export.recommendations_table(form=form), form.values)
+
+
+def export_matrix(request):
+    form = AskFilterForm(request.GET)
+    by = export.ExportOptionsForm(request.GET).values["by"]
+    return _csv_response(request, export.matrix_table(form=form, by=by), form.values)

@@ -1,0 +1,390 @@
+"""CSV exports: exactly the filtered rows, documented columns, safe cells, streamed."""
+
+import csv
+import datetime
+import io
+import re
+from collections import Counter
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from recommendations.models import Recommendation, Theme
+from responses import export
+from responses.filters import AskFilterForm
+from responses.models import Ask, Evidence, Organisation
+
+from . import factories
+
+
+def get_csv(client, url: str, params: dict | None = None):
+    """The response and its rows (as dicts), read with Python's csv module."""
+    response = client.get(url, params or {})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8")
+    reader = csv.DictReader(io.StringIO(body, newline=""))
+    return response, reader.fieldnames, list(reader)
+
+
+def filtered_ask_ids(params: dict) -> set[int]:
+    asks = AskFilterForm(params).filter(Ask.objects.counted().with_status())
+    return set(asks.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_asks_export_starts_with_the_documented_columns_in_order(corpus, client):
+    _, header, _ = get_csv(client, reverse("export_asks"))
+    assert header == [
+        "organisation",
+        "organisation_slug",
+        "document_title",
+        "document_kind",
+        "document_published",
+        "document_url",
+        "ask_id",
+        "ask_position",
+        "ask_text",
+        "ask_title",
+        "themes",
+        "status",
+        "judged_by",
+        "rationale",
+        "recommendation_ref",
+        "recommendation_title",
+        "recommendation_chapter",
+        "evidence",
+    ]
+
+
+@pytest.mark.django_db
+def test_asks_export_has_a_row_per_ask_and_link_and_one_row_for_an_ask_without_links(
+    corpus, client
+):
+    _, _, rows = get_csv(client, reverse("export_asks"))
+    counted = Ask.objects.counted()
+    links = Evidence.objects.filter(assessment__ask__in=counted)
+    asks_without_links = counted.exclude(assessment__evidence__isnull=False)
+    assert asks_without_links.exists() and links.exists()
+    assert len(rows) == links.count() + asks_without_links.count()
+    assert {int(row["ask_id"]) for row in rows} == set(counted.values_list("pk", flat=True))
+    unlinked = [
+        row
+        for row in rows
+        if int(row["ask_id"]) in set(asks_without_links.values_list("pk", flat=True))
+    ]
+    assert all(row["recommendation_ref"] == row["evidence"] == "" for row in unlinked)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"organisation": "become"},
+        {"status": "partly"},
+        {"status": "not_assessed"},
+        {"theme": "family-help"},
+        {"judged_by": "organisation"},
+        {"document_kind": "final_report_assessment"},
+        {"recommendation": "5.2"},
+        {"q": "kinship"},
+        {"organisation": "together-trust", "status": "absent"},
+    ],
+)
+def test_each_filter_exports_exactly_the_asks_it_selects(corpus, client, params):
+    _, _, rows = get_csv(client, reverse("export_asks"), params)
+    expected = filtered_ask_ids(params)
+    assert expected, "the filter should select some asks of the corpus"
+    assert expected != filtered_ask_ids({}), "the filter should leave some asks out"
+    assert {int(row["ask_id"]) for row in rows} == expected
+
+
+@pytest.mark.django_db
+def test_a_filter_value_that_does_not_parse_is_ignored_rather_than_an_error(corpus, client):
+    _, _, rows = get_csv(client, reverse("export_asks"), {"status": "bogus", "document": "x"})
+    assert {int(row["ask_id"]) for row in rows} == filtered_ask_ids({})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params", [{}, {"status": "partly"}, {"judged_by": "editorial", "theme": "rights-and-equality"}]
+)
+def test_the_organisation_pages_export_link_exports_the_asks_the_page_lists(corpus, client, params):
+    page = client.get(reverse("organisation", args=["become"]), params)
+    listed = {ask.pk for ask in page.context["rows"]}
+    link = re.search(r'href="(/export/asks\.csv[^"]*)"', page.content.decode()).group(1)
+    _, _, rows = get_csv(client, link.replace("&amp;", "&"))
+    assert listed
+    assert {int(row["ask_id"]) for row in rows} == listed
+
+
+@pytest.mark.django_db
+def test_an_asks_row_holds_the_asks_values_as_stored(corpus, client):
+    evidence = (
+        Evidence.objects.select_related(
+            "assessment__ask__document__organisation", "recommendation__chapter"
+        )
+        .filter(assessment__ask__document__published_precision="month")
+        .first()
+    )
+    ask = evidence.assessment.ask
+    _, _, rows = get_csv(client, reverse("export_asks"))
+    row = next(
+        row
+        for row in rows
+        if row["ask_id"] == str(ask.pk) and row["recommendation_ref"] == evidence.recommendation.ref
+    )
+    document = ask.document
+    assert row == {
+        "organisation": document.organisation.name,
+        "organisation_slug": document.organisation.slug,
+        "document_title": document.title,
+        "document_kind": document.kind,
+        "document_published": document.published.strftime("%Y-%m"),
+        "document_url": document.url,
+        "ask_id": str(ask.pk),
+        "ask_position": str(ask.position),
+        "ask_text": ask.text,
+        "ask_title": ask.title,
+        "themes": "; ".join(sorted(ask.themes.values_list("slug", flat=True))),
+        "status": evidence.assessment.status,
+        "judged_by": evidence.assessment.judged_by,
+        "rationale": evidence.assessment.rationale,
+        "recommendation_ref": evidence.recommendation.ref,
+        "recommendation_title": evidence.recommendation.title,
+        "recommendation_chapter": str(evidence.recommendation.chapter.number),
+        "evidence": evidence.quote,
+    }
+
+
+@pytest.mark.django_db
+def test_asks_are_ordered_by_organisation_document_position_and_recommendation(corpus, client):
+    _, _, rows = get_csv(client, reverse("export_asks"))
+    asks = Ask.objects.select_related("document__organisation").in_bulk(
+        {int(row["ask_id"]) for row in rows}
+    )
+    keys = [
+        (
+            row["organisation"],
+            row["document_published"],
+            asks[int(row["ask_id"])].document_id,
+            int(row["ask_position"]),
+        )
+        for row in rows
+    ]
+    assert keys == sorted(keys)
+    assert len({row["organisation"] for row in rows}) > 1
+
+
+@pytest.mark.django_db
+def test_commas_quotes_and_newlines_survive_rfc_4180_quoting(client):
+    text = 'Fund "Family Help", nationally,\r\nand locally\nfor all'
+    ask = factories.ask(text=text, title='Commas, "quotes"')
+    response, _, rows = get_csv(client, reverse("export_asks"))
+    assert [(row["ask_text"], row["ask_title"]) for row in rows] == [(ask.text, ask.title)]
+    body = b"".join(client.get(reverse("export_asks")).streaming_content).decode()
+    assert '"Fund ""Family Help"", nationally,\r\nand locally\nfor all"' in body
+    assert body.endswith("\r\n") and body.count("\r\n") == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tcmd",
+        "\rcmd",
+        "'=already quoted",
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_prefixed_with_a_quote(client, hostile):
+    assessment = factories.assessment(ask=factories.ask(text=hostile), rationale=hostile)
+    _, _, rows = get_csv(client, reverse("export_asks"))
+    (row,) = rows
+    assert row["ask_text"] == row["rationale"] == "'" + hostile
+    assert export.unguard(row["ask_text"]) == assessment.ask.text
+
+
+@pytest.mark.parametrize("value", ["plain", "", "'quoted", "a=b", "1-2", "''-x", "=", "'"])
+def test_unguarding_a_guarded_value_gives_it_back(value):
+    assert export.unguard(export.guard(value)) == value
+
+
+@pytest.mark.django_db
+def test_an_export_streams_a_csv_attachment_named_for_its_filters_and_date(corpus, client):
+    response = client.get(reverse("export_asks"), {"organisation": "become", "status": "partly"})
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="carereview-asks-organisation-become-status-partly-{today}.csv"'
+    )
+    snapshot = datetime.datetime.fromisoformat(response[export.SNAPSHOT_HEADER])
+    assert snapshot.date().isoformat() == today and snapshot.tzinfo is not None
+
+
+@pytest.mark.django_db
+def test_excel_asks_for_a_bom_and_nothing_else_gets_one(corpus, client):
+    with_bom = b"".join(client.get(reverse("export_asks"), {"excel": "1"}).streaming_content)
+    without = b"".join(client.get(reverse("export_asks")).streaming_content)
+    assert with_bom.startswith(b"\xef\xbb\xbforganisation,")
+    assert without.startswith(b"organisation,")
+    assert with_bom[3:] == without
+
+
+@pytest.mark.django_db
+def test_write_csv_writes_the_same_file_to_any_file_as_the_response_streams(corpus, client):
+    file = io.StringIO(newline="")
+    written = export.write_csv(export.asks_table(), file=file)
+    streamed = b"".join(client.get(reverse("export_asks")).streaming_content).decode()
+    assert file.getvalue() == streamed
+    assert written == len(list(csv.reader(io.StringIO(streamed, newline="")))) - 1
+
+
+def build_linked_asks(scale: int) -> None:
+    """`scale` organisations and `scale` pairs of recommendations; each organisation has two
+    documents, each with an ask linked to a pair of recommendations, carrying themes, and an
+    ask with neither."""
+    themes = [factories.theme() for _ in range(3)]
+    for _ in range(scale):
+        recommendations = [factories.recommendation() for _ in range(2)]
+        for recommendation in recommendations:
+            recommendation.themes.set(themes[:2])
+            recommendation.sources.create(url="https://example.org/source", quote="says")
+        organisation = factories.organisation()
+        for _ in range(2):
+            document = factories.document(organisation=organisation)
+            linked = factories.assessment(
+                ask=factories.ask(document=document), status="realised", evidence=recommendations
+            )
+            linked.ask.themes.set(themes)
+            factories.ask(document=document)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scale", [1, 10])
+@pytest.mark.parametrize(
+    "make_table, queries",
+    [
+        # the rows; the asks' themes
+        (lambda: export.asks_table(), 2),
+        # the rows with counts; themes; sources
+        (lambda: export.recommendations_table(), 3),
+        # the columns; overall mixes; mixes per column; organisations
+        (lambda: export.matrix_table(), 4),
+        (lambda: export.matrix_table(by="recommendation"), 4),
+    ],
+)
+def test_an_export_runs_the_same_few_queries_however_many_rows(
+    django_assert_num_queries, scale, make_table, queries
+):
+    build_linked_asks(scale)
+    with django_assert_num_queries(queries):
+        body = "".join(export.csv_chunks(make_table()))
+    assert len(list(csv.reader(io.StringIO(body, newline="")))) > scale
+
+
+@pytest.mark.django_db
+def test_recommendations_export_has_a_row_per_recommendation_with_who_it_realised(corpus, client):
+    _, header, rows = get_csv(client, reverse("export_recommendations"))
+    assert header == [
+        "ref",
+        "number",
+        "chapter",
+        "chapter_title",
+        "title",
+        "text",
+        "themes",
+        "confidence",
+        "sources",
+        "organisations_realised",
+        "organisations_partly",
+    ]
+    assert [row["ref"] for row in rows] == list(
+        Recommendation.objects.order_by("chapter__number", "id").values_list("ref", flat=True)
+    )
+    for status, column in [
+        ("realised", "organisations_realised"),
+        ("partly", "organisations_partly"),
+    ]:
+        # Each (recommendation, organisation) pair once, however many asks it links.
+        pairs = set(
+            Evidence.objects.filter(assessment__status=status).values_list(
+                "recommendation__ref", "assessment__ask__document__organisation"
+            )
+        )
+        expected = Counter(ref for ref, _ in pairs)
+        assert {row["ref"]: int(row[column]) for row in rows} == {
+            row["ref"]: expected[row["ref"]] for row in rows
+        }
+        assert sum(expected.values()) > 0
+    recommendation = Recommendation.objects.filter(themes__isnull=False).first()
+    row = next(row for row in rows if row["ref"] == recommendation.ref)
+    assert row["text"] == recommendation.text
+    assert row["themes"] == "; ".join(sorted(recommendation.themes.values_list("slug", flat=True)))
+    assert row["sources"].split(" ") == [source.url for source in recommendation.wording_sources]
+
+
+@pytest.mark.django_db
+def test_recommendations_export_keeps_the_recommendations_pages_filters(corpus, client):
+    _, _, rows = get_csv(client, reverse("export_recommendations"), {"chapter": "5"})
+    assert rows and {row["chapter"] for row in rows} == {"5"}
+    assert len(rows) == Recommendation.objects.filter(chapter__number=5).count()
+
+
+def parse_mix(cell: str) -> dict[str, int]:
+    return (
+        {status: int(n) for status, n in (part.split("=") for part in cell.split(";"))}
+        if cell
+        else {}
+    )
+
+
+@pytest.mark.django_db
+def test_matrix_cells_hold_the_status_mix_of_each_organisations_asks_per_theme(corpus, client):
+    _, header, rows = get_csv(client, reverse("export_matrix"))
+    themes = list(Theme.objects.order_by("name"))
+    assert header == ["organisation", "organisation_slug", "all_asks", *(t.slug for t in themes)]
+    counted = Ask.objects.counted().with_status()
+    assert [row["organisation_slug"] for row in rows] == list(
+        Organisation.objects.filter(documents__asks__in=counted)
+        .distinct()
+        .order_by("name")
+        .values_list("slug", flat=True)
+    )
+    for row in rows:
+        asks = counted.filter(document__organisation__slug=row["organisation_slug"])
+        all_asks = parse_mix(row["all_asks"])
+        assert list(all_asks) == ["realised", "partly", "absent", "unclear", "not_assessed"]
+        assert {k: v for k, v in all_asks.items() if v} == Counter(
+            asks.values_list("status", flat=True)
+        )
+        for theme in themes:
+            expected = Counter(asks.filter(themes=theme).values_list("status", flat=True))
+            assert {k: v for k, v in parse_mix(row[theme.slug]).items() if v} == expected
+
+
+@pytest.mark.django_db
+def test_matrix_by_recommendation_has_a_column_per_recommendation_ref(corpus, client):
+    response, header, rows = get_csv(
+        client, reverse("export_matrix"), {"by": "recommendation", "judged_by": "editorial"}
+    )
+    refs = list(
+        Recommendation.objects.order_by("chapter__number", "id").values_list("ref", flat=True)
+    )
+    assert header[3:] == refs
+    assert (
+        "carereview-matrix-by-recommendation-judged_by-editorial-"
+        in response["Content-Disposition"]
+    )
+    editorial = Ask.objects.counted().with_status().filter(assessment__judged_by="editorial")
+    for row in rows:
+        for ref in refs:
+            linked = editorial.filter(
+                document__organisation__slug=row["organisation_slug"],
+                assessment__evidence__recommendation__ref=ref,
+            )
+            assert sum(parse_mix(row[ref]).values()) == linked.count()
