@@ -1,0 +1,291 @@
+"""Reading judgements back from asks.csv, so that a researcher can code statuses in a
+spreadsheet and return them.
+
+The file is the long format that `export.asks_table` writes: one row per ask and linked
+recommendation. Of its columns, `ask_id` says which ask, `status`, `judged_by` and
+`rationale` are the ask's judgement (the same on each of its rows), and each row's
+`recommendation_ref` and `evidence` are one link; the other columns are there to be read
+and are ignored. Every row is checked before anything is written; then every changed ask
+is recorded through `assessments.record`, all in one transaction or none.
+"""
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from recommendations.models import Recommendation
+
+from .assessments import JudgementProtected, may_replace, record
+from .export import ASK_COLUMNS, unguard
+from .models import HEARD, Ask, JudgedBy, Status
+
+
+@dataclass
+class Judgement:
+    """One ask's judgement as the file gives it, from the rows that name the ask."""
+
+    ask_id: int
+    line: int
+    status: str
+    judged_by: str
+    rationale: str
+    # (recommendation ref, evidence quote, line)
+    links: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    ask_id: int
+    line: int
+    before: str
+    after: str
+
+
+# An error and the line of the file it is on (1 is the header).
+Error = tuple[int, str]
+
+
+@dataclass
+class ImportResult:
+    """What an import found wrong (then nothing changed), in line order, or what it changed."""
+
+    errors: list[Error] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def import_assessments(
+    *, file: IO[str], force: bool = False, user=None, reason: str = ""
+) -> ImportResult:
+    """Apply the judgements in `file` (asks.csv opened as text with `newline=""`).
+
+    Every row is checked first: the header, the ask id, status, judged_by, recommendation
+    ref and that the evidence is quoted exactly from the recommendation. An ask whose
+    judgement would not change is left alone, so it gains no history. The organisation's
+    own judgement is never replaced unless `force`; without it such an ask is an error.
+    With any error nothing changes and the result lists every error with its line;
+    otherwise every changed ask is recorded with `user` and `reason`, in one transaction.
+    """
+    judgements, read_errors = _read(file)
+    planned, plan_errors, unchanged = _plan(judgements, force=force)
+    if read_errors or plan_errors:
+        return ImportResult(errors=sorted(read_errors + plan_errors))
+    changes = []
+    try:
+        with transaction.atomic():
+            for judgement, ask, evidence, before in planned:
+                record(
+                    ask=ask,
+                    status=judgement.status,
+                    judged_by=judgement.judged_by,
+                    rationale=judgement.rationale,
+                    evidence=evidence,
+                    user=user,
+                    reason=reason,
+                    force=force,
+                )
+                changes.append(Change(judgement.ask_id, judgement.line, before, judgement.status))
+    except (JudgementProtected, ValidationError) as error:
+        # Something changed between checking and writing; the transaction undid it all.
+        return ImportResult(errors=[(judgement.line, f"ask {judgement.ask_id}: {_message(error)}")])
+    return ImportResult(changed=changes, unchanged=unchanged)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
+    """The judgements in `file`, by ask, and every error a row has on its own."""
+    errors: list[Error] = []
+    judgements: dict[int, Judgement] = {}
+    reader = csv.reader(file)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], [(1, "the file is empty; expected asks.csv's header and rows.")]
+        # A BOM is there when the file was exported for Excel and read as plain UTF-8.
+        header = [unguard(name) for name in header]
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        if header != list(ASK_COLUMNS):
+            return [], [(1, _header_error(header))]
+        line = reader.line_num + 1
+        for cells in reader:
+            row_errors = _read_row(cells, line=line, judgements=judgements)
+            errors += row_errors
+            line = reader.line_num + 1
+    except UnicodeDecodeError:
+        return [], [(reader.line_num + 1, "the file is not UTF-8 text; save it as CSV UTF-8.")]
+    except csv.Error as error:
+        return [], [(reader.line_num, f"not readable as CSV: {error}.")]
+    if not judgements and not errors:
+        errors.append((1, "the file has a header but no rows."))
+    return list(judgements.values()), errors
+
+
+def _header_error(header: list[str]) -> str:
+    missing = [name for name in ASK_COLUMNS if name not in header]
+    unexpected = [name for name in header if name not in ASK_COLUMNS]
+    details = []
+    if missing:
+        details.append("missing " + ", ".join(missing))
+    if unexpected:
+        details.append("unexpected " + ", ".join(unexpected))
+    if not details:
+        details.append("the columns are out of order")
+    return (
+        f"the header is not asks.csv's ({'; '.join(details)}). Expected: {','.join(ASK_COLUMNS)}."
+    )
+
+
+def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) -> list[Error]:
+    if not any(cells):
+        return []
+    if len(cells) != len(ASK_COLUMNS):
+        return [(line, f"{len(cells)} cells; asks.csv rows have {len(ASK_COLUMNS)}.")]
+    row = dict(zip(ASK_COLUMNS, (unguard(cell) for cell in cells), strict=True))
+    errors = []
+    try:
+        ask_id = int(row["ask_id"])
+    except ValueError:
+        return [(line, f"ask_id {row['ask_id']!r} is not a number.")]
+    status, judged_by = row["status"], row["judged_by"]
+    if status not in Status.values:
+        errors.append(
+            (line, f"unknown status {status!r}; expected one of {', '.join(Status.values)}.")
+        )
+    if judged_by not in ("", *JudgedBy.values):
+        errors.append(
+            (
+                line,
+                f"unknown judged_by {judged_by!r}; expected one of {', '.join(JudgedBy.values)}, "
+                "or empty for an ask not assessed.",
+            )
+        )
+    elif status == Status.NOT_ASSESSED and judged_by:
+        errors.append(
+            (line, "an ask that is not assessed is judged by nobody; leave judged_by empty.")
+        )
+    elif status in Status.values and status != Status.NOT_ASSESSED and not judged_by:
+        errors.append(
+            (line, f"an ask that is {status} needs judged_by ({', '.join(JudgedBy.values)}).")
+        )
+    ref, quote = row["recommendation_ref"], row["evidence"]
+    if bool(ref) != bool(quote):
+        errors.append(
+            (
+                line,
+                "a link needs both recommendation_ref and evidence (the words quoted "
+                "from the recommendation), or neither.",
+            )
+        )
+    if ref and quote and status in Status.values and status not in HEARD:
+        errors.append(
+            (line, f"an ask that is {status} carries no evidence; only realised or partly asks do.")
+        )
+    judgement = judgements.get(ask_id)
+    if judgement is None:
+        judgement = judgements[ask_id] = Judgement(
+            ask_id=ask_id, line=line, status=status, judged_by=judged_by, rationale=row["rationale"]
+        )
+    else:
+        for name in ("status", "judged_by", "rationale"):
+            if getattr(judgement, name) != row[name]:
+                errors.append(
+                    (
+                        line,
+                        f"ask {ask_id}'s {name} differs from line {judgement.line}; "
+                        "every row of one ask must give the same judgement.",
+                    )
+                )
+    if ref and quote:
+        if any(linked_ref == ref for linked_ref, _, _ in judgement.links):
+            errors.append((line, f"ask {ask_id} links recommendation {ref} twice."))
+        judgement.links.append((ref, quote, line))
+    return errors
+
+
+def _current(ask: Ask) -> tuple[str, str, str, frozenset]:
+    assessment = getattr(ask, "assessment", None)
+    if assessment is None:
+        return (Status.NOT_ASSESSED, "", "", frozenset())
+    return (
+        assessment.status,
+        assessment.judged_by,
+        assessment.rationale,
+        frozenset((link.recommendation_id, link.quote) for link in assessment.evidence.all()),
+    )
+
+
+def _plan(judgements: Iterable[Judgement], *, force: bool):
+    """For each judgement that changes its ask: the judgement, the ask, its evidence as
+    (recommendation, quote) pairs and its status before; the errors; how many are unchanged."""
+    judgements = list(judgements)
+    asks = (
+        Ask.objects.select_related("assessment")
+        .prefetch_related("assessment__evidence")
+        .in_bulk([judgement.ask_id for judgement in judgements])
+    )
+    refs = {ref for judgement in judgements for ref, _, _ in judgement.links}
+    by_ref: dict[str, list[Recommendation]] = {}
+    for recommendation in Recommendation.objects.filter(ref__in=refs).select_related("report"):
+        by_ref.setdefault(recommendation.ref, []).append(recommendation)
+    planned, errors, unchanged = [], [], 0
+    for judgement in judgements:
+        ask = asks.get(judgement.ask_id)
+        if ask is None:
+            errors.append((judgement.line, f"no ask has id {judgement.ask_id}."))
+            continue
+        evidence = []
+        for ref, quote, line in judgement.links:
+            found = by_ref.get(ref, [])
+            if not found:
+                errors.append((line, f"no recommendation has ref {ref!r}."))
+            elif len(found) > 1:
+                reports = ", ".join(recommendation.report.short_title for recommendation in found)
+                errors.append((line, f"ref {ref!r} is in more than one report ({reports})."))
+            elif quote not in found[0].text:
+                errors.append(
+                    (line, f"the evidence is not quoted exactly from recommendation {ref}'s text.")
+                )
+            else:
+                evidence.append((found[0], quote))
+        current = _current(ask)
+        wanted = (
+            judgement.status,
+            judgement.judged_by,
+            judgement.rationale,
+            frozenset((recommendation.pk, quote) for recommendation, quote in evidence),
+        )
+        if wanted == current:
+            unchanged += 1
+            continue
+        holder = getattr(ask, "assessment", None)
+        if holder is not None and holder.status != Status.NOT_ASSESSED:
+            if holder.judged_by == JudgedBy.ORGANISATION and not force:
+                errors.append(
+                    (
+                        judgement.line,
+                        f"ask {judgement.ask_id} holds the organisation's own "
+                        "judgement; it is replaced only with --force.",
+                    )
+                )
+                continue
+            if not may_replace(current=holder, judged_by=judgement.judged_by, force=force):
+                errors.append(
+                    (
+                        judgement.line,
+                        "an automatic suggestion may not replace ask "
+                        f"{judgement.ask_id}'s {holder.get_judged_by_display().lower()} judgement.",
+                    )
+                )
+                continue
+        planned.append((judgement, ask, evidence, current[0]))
+    return planned, errors, unchanged
