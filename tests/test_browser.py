@@ -1,0 +1,136 @@
+"""What only a real browser shows: htmx swapping fragments, the URL following the filters,
+the back button, live search, and axe-core finding no serious accessibility problem."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artefacts" / "screenshots"
+ROWS = "table.app-comparison tbody tr[id^=ask-]"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def check(page, name: str) -> None:
+    """Save a screenshot of the page and fail on any serious or critical axe violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; ")}`);
+        }"""
+    )
+    assert violations == [], f"{name}: {violations}"
+
+
+def mark_header(page) -> None:
+    """Remember the page's header node, to tell a swapped fragment from a page load."""
+    page.evaluate("window.markedHeader = document.querySelector('header')")
+
+
+def header_is_the_same_node(page) -> bool:
+    return page.evaluate("window.markedHeader === document.querySelector('header')")
+
+
+def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
+    page.goto("/organisations/together-trust/")
+    assert page.locator("h1").inner_text() == "Together Trust"
+    assert page.locator(ROWS).count() == 14
+    check(page, "organisation")
+    mark_header(page)
+
+    page.select_option("#filter-status", "absent")
+    page.wait_for_url(re.compile(r"\?status=absent$"))
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 4")
+    tags = page.locator(f"{ROWS} .app-status").all_inner_texts()
+    assert tags == ["Absent"] * 4
+    assert header_is_the_same_node(page), "the filter reloaded the page instead of swapping rows"
+    check(page, "organisation-absent")
+
+    first_row = page.locator(ROWS).first
+    first_row.get_by_role("link", name=re.compile("Show the full recommendation text")).click()
+    expanded = first_row.locator(".app-expanded")
+    expanded.wait_for()
+    assert "Rationale (the organisation itself)" in expanded.inner_text()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    assert page.url.endswith("?status=absent"), "expanding a row is not a new place in history"
+    assert header_is_the_same_node(page)
+    check(page, "organisation-expanded")
+
+    nearest = first_row.locator(".app-nearest a").first
+    ref = nearest.inner_text().split()[0]
+    nearest.click()
+    page.wait_for_url(f"**/recommendations/{ref}/")
+    assert page.locator("h1").inner_text().startswith(ref)
+    assert "secondary sources" in page.locator("main").inner_text()
+    check(page, "recommendation")
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/organisations/together-trust/\?status=absent$"))
+    assert page.locator(ROWS).count() == 4
+    assert page.locator("#filter-status").input_value() == "absent"
+
+    page.get_by_role("link", name="Search").click()
+    page.wait_for_url("**/search/")
+    mark_header(page)
+    page.get_by_label("Organisations, asks and recommendations").press_sequentially("stayng close")
+    result = page.get_by_role("link", name=re.compile(r"^6\.x3 Staying Put and Staying Close"))
+    result.wait_for()
+    page.wait_for_url(re.compile(r"/search/\?q=stayng(\+|%20)close$"))
+    assert header_is_the_same_node(page), "search reloaded the page instead of swapping results"
+    for link in page.locator("#results a").all():
+        assert link.is_visible()
+    check(page, "search")
+
+    result.click()
+    page.wait_for_url("**/recommendations/6.x3/")
+
+
+PAGES = {
+    "overview": "/",
+    "organisations": "/organisations/?sort=realised",
+    "become": "/organisations/become/",
+    "document": "/documents/4/",
+    "digest": "/documents/3/",
+    "recommendations": "/recommendations/",
+    "recommendations-by-demand": "/recommendations/?sort=demand",
+    "themes": "/themes/",
+    "theme": "/themes/family-help/",
+    "not-found": "/organisations/nobody/",
+}
+
+
+def test_every_page_has_no_serious_accessibility_problem(page):
+    for name, url in PAGES.items():
+        page.goto(url)
+        check(page, name)
+
+
+def test_selecting_an_ask_in_the_source_reader_shows_its_comparison_beside_the_text(page):
+    page.goto("/documents/4/")
+    mark_header(page)
+    page.locator("mark.app-ask--absent a").first.click()
+    panel = page.locator("#comparison-panel")
+    panel.locator(".app-expanded").wait_for()
+    assert "Absent" in panel.inner_text()
+    assert page.url.endswith("/documents/4/")
+    assert header_is_the_same_node(page)
+    check(page, "document-with-comparison")
