@@ -1,3 +1,94 @@
 from django.contrib import admin
+from django.db import models
+from django.db.models import Count
 
-# Register your models here.
+from .models import Chapter, Recommendation, Report, Source, Theme
+
+# Django 6 assumes https for a URL typed without a scheme; so do we, now.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+PROVENANCE_NOTE = (
+    "The Final Report's own text could not be obtained: a recommendation's wording is the "
+    "closest its secondary sources give. Record each source below with the exact words it "
+    "quotes, and say in the note where the wording is uncertain."
+)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["short_title", "title", "published", "recommendation_count"]
+    # Counting drops the model's own ordering; lists and autocomplete need one.
+    ordering = ["published"]
+    search_fields = ["title", "short_title"]
+    prepopulated_fields = {"slug": ["short_title"]}
+    formfield_overrides = HTTPS_URLS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+
+    @admin.display(description="Recommendations", ordering="recommendation_count")
+    def recommendation_count(self, report):
+        return report.recommendation_count
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "report"]
+    list_filter = ["report"]
+    search_fields = ["title"]
+    ordering = ["report", "number"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class SourceInline(admin.StackedInline):
+    model = Source
+    extra = 0
+    fields = ["about", "url", "quote", "position"]
+    formfield_overrides = HTTPS_URLS
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["ref", "title", "chapter", "confidence", "source_count"]
+    ordering = ["chapter__number", "id"]
+    list_display_links = ["ref", "title"]
+    list_filter = ["report", "confidence", "chapter", "themes"]
+    search_fields = ["ref", "number", "title", "text"]
+    autocomplete_fields = ["chapter", "themes"]
+    inlines = [SourceInline]
+    fieldsets = [
+        (None, {"fields": ["report", "ref", "number", "chapter", "chapter_inferred", "title"]}),
+        (
+            "Wording, from secondary sources",
+            {"description": PROVENANCE_NOTE, "fields": ["text", "confidence", "note"]},
+        ),
+        (None, {"fields": ["themes", "government_response"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("chapter")
+            .annotate(source_count=Count("sources"))
+        )
+
+    @admin.display(description="Sources", ordering="source_count")
+    def source_count(self, recommendation):
+        return recommendation.source_count
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["recommendation", "about", "url", "position"]
+    list_filter = ["about"]
+    search_fields = ["url", "quote", "recommendation__ref", "recommendation__title"]
+    autocomplete_fields = ["recommendation"]
+    list_select_related = ["recommendation"]
+    formfield_overrides = HTTPS_URLS

@@ -20,10 +20,9 @@ from .models import Ask, ResponseDocument
 MIN_WORDS = 4
 TITLE_LENGTH = 80
 
-_LIST_ITEM = re.compile(
-    r"^[ \t]*(?:[-*•·‣◦–—▪]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])[ \t]+(?P<item>\S.*?)[ \t]*$",
-    re.MULTILINE,
-)
+_MARKER = r"[ \t]*(?:[-*•·‣◦–—▪]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])[ \t]+"
+_LIST_ITEM = re.compile(rf"^{_MARKER}(?P<item>\S.*?)[ \t]*$", re.MULTILINE)
+_LEADING_MARKER = re.compile(_MARKER)
 # An apostrophe inside a word (children’s) does not close a ‘quote’.
 _QUOTED = re.compile(
     r"(?<!\w)‘(?P<single>(?:[^‘’\n]|’(?=\w))+)’(?!\w)"
@@ -70,8 +69,14 @@ def _long_enough(text: str) -> bool:
 def _sentences(text: str):
     for match in _SENTENCE.finditer(text):
         span = match.group().rstrip()
+        start = match.start()
+        # A sentence on a list line starts after the bullet or number.
+        if start == 0 or text[start - 1] == "\n":
+            marker = _LEADING_MARKER.match(span)
+            if marker:
+                start, span = start + marker.end(), span[marker.end():]
         if span:
-            yield match.start(), match.start() + len(span), span
+            yield start, start + len(span), span
 
 
 def candidate_asks(*, text: str) -> list[Candidate]:

@@ -1,0 +1,331 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django.utils.html import escape
+
+from responses.assessments import record
+from responses.models import Ask, Assessment, Evidence, JudgedBy, Organisation, Status
+from tests import factories
+
+
+def _change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.fixture
+def editor_client(client, db):
+    editor = User.objects.create_user("editor", password="pw-editor-1", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, db):
+    viewer = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Viewers"))
+    client.force_login(viewer)
+    return client
+
+
+# --- Every model, with lists, filters and search ---------------------------------------
+
+
+def test_every_model_of_both_apps_is_in_admin():
+    models = [
+        m for label in ("recommendations", "responses")
+        for m in apps.get_app_config(label).get_models()
+        if not m.__name__.startswith("Historical")
+    ]
+    assert [m for m in models if not admin.site.is_registered(m)] == []
+
+
+@pytest.mark.parametrize(
+    "model_name",
+    [
+        "recommendations.report", "recommendations.chapter", "recommendations.theme",
+        "recommendations.recommendation", "recommendations.source", "responses.organisation",
+        "responses.responsedocument", "responses.ask", "responses.assessment", "responses.evidence",
+    ],
+)
+def test_each_list_searches_and_filters_the_corpus(admin_client, corpus, model_name):
+    app_label, model = model_name.split(".")
+    url = reverse(f"admin:{app_label}_{model}_changelist")
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "kinship"}).status_code == 200
+
+
+def test_recommendation_autocomplete_finds_recommendations_by_words(admin_client, corpus):
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "kinship", "app_label": "responses", "model_name": "evidence", "field_name": "recommendation"},
+    )
+    refs = [result["text"].split()[0] for result in response.json()["results"]]
+    assert "4.x3" in refs and "6.x3" not in refs
+
+
+def test_recommendation_page_says_its_wording_comes_from_secondary_sources(admin_client, corpus):
+    from recommendations.models import Recommendation
+
+    recommendation = Recommendation.objects.get(ref="6.x3")
+    page = admin_client.get(_change_url(recommendation)).content.decode()
+    assert "Wording, from secondary sources" in page
+    assert escape(recommendation.sources.exclude(quote="").first().quote) in page
+
+
+def test_document_page_lists_its_asks_in_order(admin_client, corpus):
+    document = Ask.objects.get(pk=13).document
+    response = admin_client.get(_change_url(document))
+    [asks] = response.context["inline_admin_formsets"]
+    shown = [form.instance.position for form in asks.formset.forms]
+    assert shown == list(range(1, document.asks.count() + 1))
+    split_url = reverse("admin:responses_responsedocument_split", args=[document.pk])
+    assert split_url in response.content.decode()
+
+
+# --- Near-duplicate organisations --------------------------------------------------------
+
+
+def test_adding_a_near_duplicate_organisation_asks_for_confirmation(admin_client, corpus):
+    url = reverse("admin:responses_organisation_add")
+    data = {"name": "The Together Trust", "slug": "the-together-trust", "kind": "charity"}
+
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Similar organisations already exist: Together Trust" in response.content.decode()
+    assert not Organisation.objects.filter(slug="the-together-trust").exists()
+
+    response = admin_client.post(url, data | {"confirm_new": "on"})
+    assert response.status_code == 302
+    assert Organisation.objects.filter(slug="the-together-trust").exists()
+
+
+def test_adding_a_distinct_organisation_needs_no_confirmation(admin_client, corpus):
+    response = admin_client.post(
+        reverse("admin:responses_organisation_add"),
+        {"name": "Coram Voice", "slug": "coram-voice", "kind": "charity"},
+    )
+    assert response.status_code == 302
+    assert Organisation.objects.filter(name="Coram Voice").exists()
+
+
+# --- Split into asks -----------------------------------------------------------------------
+
+SPLIT_TEXT = (
+    "Our response\n"
+    "- Every care leaver should have a home of their own.\n"
+    "- Kinship carers deserve paid leave from work.\n"
+    "We call for the full implementation of the UNCRC in England.\n"
+    "Thank you for reading."
+)
+
+
+@pytest.fixture
+def document(db):
+    return factories.document(text=SPLIT_TEXT)
+
+
+def _split(client, document, ticked: dict[int, str] | None = None, **extra):
+    url = reverse("admin:responses_responsedocument_split", args=[document.pk])
+    page = client.get(url)
+    rows = page.context["rows"]
+    data = {f"text_{i}": row["candidate"].text for i, row in enumerate(rows)}
+    for index, title in (ticked or {}).items():
+        data |= {f"pick_{index}": "on", f"title_{index}": title}
+    return page, client.post(url, data | extra)
+
+
+def test_split_offers_list_items_and_call_for_sentences_without_saving(admin_client, document):
+    page, _ = _split(admin_client, document, ticked={})
+    texts = [row["candidate"].text for row in page.context["rows"]]
+    assert texts == [
+        "Every care leaver should have a home of their own.",
+        "Kinship carers deserve paid leave from work.",
+        "We call for the full implementation of the UNCRC in England.",
+    ]
+    assert document.asks.count() == 0
+
+
+def test_split_saves_the_ticked_candidates_verbatim_after_existing_asks(admin_client, document):
+    factories.ask(document=document, text="Thank you for reading.", title="Thanks")
+    _, response = _split(admin_client, document, ticked={0: "A home for care leavers", 2: "UNCRC"})
+    assert response.status_code == 302
+    saved = list(document.asks.order_by("position").values_list("position", "title", "text"))
+    assert saved == [
+        (1, "Thanks", "Thank you for reading."),
+        (2, "A home for care leavers", "Every care leaver should have a home of their own."),
+        (3, "UNCRC", "We call for the full implementation of the UNCRC in England."),
+    ]
+    assert all(text in document.text for _, _, text in saved)
+
+
+def test_split_saves_nothing_when_nothing_is_ticked(admin_client, document):
+    _, response = _split(admin_client, document)
+    assert response.status_code == 200
+    assert "Choose at least one ask" in response.content.decode()
+    assert document.asks.count() == 0
+
+
+def test_split_saves_nothing_when_the_text_changed_since_it_was_shown(admin_client, document):
+    _, response = _split(admin_client, document, ticked={0: "Home", 1: "Leave"}, text_1="Something else")
+    assert response.status_code == 200
+    assert "changed since the candidates were shown" in response.content.decode()
+    assert document.asks.count() == 0
+
+
+def test_viewers_cannot_split_a_document(viewer_client, document):
+    url = reverse("admin:responses_responsedocument_split", args=[document.pk])
+    assert viewer_client.get(url).status_code == 403
+
+
+# --- Suggestions on an ask's page ----------------------------------------------------------
+
+
+def test_ask_page_shows_five_suggestions_with_shared_words_highlighted(editor_client, corpus):
+    ask = Ask.objects.get(pk=18)
+    response = editor_client.get(_change_url(ask))
+    rows = response.context["suggestion_rows"]
+    assert len(rows) == 5
+    page = response.content.decode()
+    assert "<mark>Staying</mark>" in page and "<mark>Close</mark>" in page
+    assert 'value="Link 6.x3"' in page
+
+
+def test_linking_a_suggestion_records_an_editorial_judgement_with_its_quote(editor_client, db):
+    recommendation = factories.recommendation(text="Give kinship carers paid leave. Review the law.")
+    ask = factories.ask(document=factories.document(text="Kinship carers need paid leave."))
+    response = editor_client.post(
+        reverse("admin:responses_ask_link", args=[ask.pk]),
+        {"recommendation": recommendation.pk, "status": "partly", "quote": "Give kinship carers paid leave."},
+    )
+    assert response.status_code == 302
+    assessment = Assessment.objects.get(ask=ask)
+    assert (assessment.status, assessment.judged_by) == (Status.PARTLY, JudgedBy.EDITORIAL)
+    assert assessment.evidence.get().quote == "Give kinship carers paid leave."
+    latest = assessment.history.first()
+    assert latest.history_user.username == "editor"
+    assert "Linked recommendation" in latest.history_change_reason
+
+
+def test_linking_keeps_the_asks_other_evidence(editor_client, db):
+    first, second = factories.recommendation(), factories.recommendation()
+    ask = factories.ask()
+    record(ask=ask, status="partly", judged_by="editorial", evidence=[(first, first.text[:10])])
+    editor_client.post(
+        reverse("admin:responses_ask_link", args=[ask.pk]),
+        {"recommendation": second.pk, "status": "realised", "quote": second.text[:12]},
+    )
+    assessment = Assessment.objects.get(ask=ask)
+    assert assessment.status == Status.REALISED
+    assert set(assessment.evidence.values_list("recommendation", flat=True)) == {first.pk, second.pk}
+
+
+def test_linking_refuses_a_quote_that_is_not_in_the_recommendation(editor_client, db):
+    recommendation = factories.recommendation(text="Give kinship carers paid leave.")
+    ask = factories.ask()
+    editor_client.post(
+        reverse("admin:responses_ask_link", args=[ask.pk]),
+        {"recommendation": recommendation.pk, "status": "partly", "quote": "Give all carers leave."},
+    )
+    assert not Assessment.objects.filter(ask=ask).exists()
+
+
+def test_linking_keeps_the_organisations_own_judgement_unless_told_to_replace_it(editor_client, db):
+    recommendation = factories.recommendation()
+    ask = factories.ask()
+    record(ask=ask, status="absent", judged_by="organisation", rationale="In our view, absent.")
+    data = {"recommendation": recommendation.pk, "status": "partly", "quote": recommendation.text}
+
+    editor_client.post(reverse("admin:responses_ask_link", args=[ask.pk]), data)
+    assert Assessment.objects.get(ask=ask).judged_by == JudgedBy.ORGANISATION
+
+    editor_client.post(
+        reverse("admin:responses_ask_link", args=[ask.pk]), data | {"replace_organisation_judgement": "on"}
+    )
+    replaced = Assessment.objects.get(ask=ask)
+    assert (replaced.judged_by, replaced.status, replaced.rationale) == ("editorial", "partly", "")
+
+
+def test_marking_an_ask_absent_replaces_an_automatic_suggestion(editor_client, db):
+    recommendation = factories.recommendation()
+    ask = factories.ask()
+    record(ask=ask, status="partly", judged_by="automatic", evidence=[(recommendation, recommendation.text)])
+    editor_client.post(reverse("admin:responses_ask_absent", args=[ask.pk]))
+    assessment = Assessment.objects.get(ask=ask)
+    assert (assessment.status, assessment.judged_by) == (Status.ABSENT, JudgedBy.EDITORIAL)
+    assert not Evidence.objects.filter(assessment=assessment).exists()
+
+
+def test_viewers_cannot_link_a_suggestion(viewer_client, db):
+    recommendation = factories.recommendation()
+    ask = factories.ask()
+    response = viewer_client.post(
+        reverse("admin:responses_ask_link", args=[ask.pk]),
+        {"recommendation": recommendation.pk, "status": "partly", "quote": recommendation.text},
+    )
+    assert response.status_code == 403
+    assert not Assessment.objects.filter(ask=ask).exists()
+
+
+# --- Editing an assessment goes through the one write path, with history --------------------
+
+
+def _assessment_form(assessment, **fields) -> dict:
+    data = {
+        "status": assessment.status, "judged_by": assessment.judged_by,
+        "rationale": assessment.rationale, "note": assessment.note, "change_reason": "",
+        "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+        "evidence-MIN_NUM_FORMS": "0", "evidence-MAX_NUM_FORMS": "1000",
+    }
+    return data | fields
+
+
+def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, db):
+    assessment = factories.assessment(status="absent", evidence=())
+    response = editor_client.post(
+        _change_url(assessment),
+        _assessment_form(assessment, status="unclear", change_reason="Too vague to judge"),
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == Status.UNCLEAR
+    latest = assessment.history.first()
+    assert (latest.history_user.username, latest.history_change_reason) == ("editor", "Too vague to judge")
+    history = editor_client.get(reverse("admin:responses_assessment_history", args=[assessment.pk]))
+    assert "Too vague to judge" in history.content.decode()
+
+
+def test_editing_refuses_to_replace_the_organisations_judgement_without_the_tick(editor_client, db):
+    assessment = factories.assessment(status="absent", judged_by="organisation", evidence=())
+    response = editor_client.post(
+        _change_url(assessment), _assessment_form(assessment, status="partly", judged_by="editorial")
+    )
+    assert response.status_code == 200
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.judged_by) == ("absent", "organisation")
+
+
+def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
+    recommendation = factories.recommendation()
+    assessment = factories.assessment(status="partly", evidence=[recommendation])
+    evidence = assessment.evidence.get()
+    data = _assessment_form(assessment, status="absent") | {
+        "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "1",
+        "evidence-0-id": str(evidence.pk), "evidence-0-assessment": str(assessment.pk),
+        "evidence-0-recommendation": str(recommendation.pk), "evidence-0-quote": evidence.quote,
+    }
+    response = editor_client.post(_change_url(assessment), data)
+    assert response.status_code == 200
+    assert "Only realised or partly realised asks carry evidence" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.PARTLY
+
+
+def test_admin_is_for_staff_only(client, db):
+    User.objects.create_user("reader", password="pw-reader-1")
+    client.login(username="reader", password="pw-reader-1")
+    response = client.get(reverse("admin:responses_ask_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]

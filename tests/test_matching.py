@@ -1,0 +1,238 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from recommendations.models import Recommendation
+from responses import matching
+from responses.assessments import record
+from responses.models import Assessment, JudgedBy, Status
+from tests import factories
+
+# --- Normalisation ---------------------------------------------------------------------
+
+
+def test_normalise_folds_case_punctuation_and_curly_quotes():
+    assert matching.normalise("“Kinship”, CARERS!") == matching.normalise('"kinship" carers')
+
+
+def test_normalise_reads_american_spellings_as_british():
+    assert matching.normalise("organizations prioritize behavior") == matching.normalise(
+        "organisations prioritise behaviour"
+    )
+
+
+def test_normalise_drops_stop_words_and_the_framing_of_an_ask():
+    assert matching.normalise("We call for the end of it") == matching.normalise("end")
+
+
+def test_normalise_treats_plurals_and_possessives_as_one_word():
+    assert matching.normalise("children’s carers") == matching.normalise("children carer")
+
+
+def test_normalise_keeps_rare_names_and_numbers():
+    words = matching.normalise_words("Implement the UNCRC; Staying Close to 23")
+    assert "uncrc" in words and "23" in words and "close" in words
+
+
+# --- Suggestions -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def recommendations(db):
+    chapter = factories.chapter()
+    texts = {
+        "kinship": "Give kinship carers a right to paid employment leave.",
+        "services": "Children and families should get support from children's services and schools.",
+        "staying": "Make Staying Put and Staying Close a legal entitlement to age 23.",
+        "advocacy": "Introduce independent advocacy for children in care on an opt-out basis.",
+        "workforce": "Introduce national pay scales for child and family social workers.",
+        "housing": "Remove the intentionality test for care leavers who are homeless.",
+    }
+    return {
+        key: factories.recommendation(chapter=chapter, title=key.title(), text=text)
+        for key, text in texts.items()
+    }
+
+
+def test_suggest_returns_one_ranked_list_per_text(recommendations):
+    ranked = matching.suggest(
+        texts=["kinship carers need support", "independent advocacy for children"],
+        recommendations=list(recommendations.values()),
+        limit=3,
+    )
+    assert len(ranked) == 2
+    for suggestions in ranked:
+        assert len(suggestions) == 3
+        scores = [s.score for s in suggestions]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0 <= score <= 100 for score in scores)
+        assert all(isinstance(s.recommendation, Recommendation) for s in suggestions)
+    assert ranked[1][0].recommendation == recommendations["advocacy"]
+
+
+def test_a_shared_rare_word_outweighs_several_common_ones(db):
+    chapter = factories.chapter()
+    common = "support for children and families from local services"
+    everyday = [
+        factories.recommendation(chapter=chapter, text=f"{topic} {common}.")
+        for topic in ("Schools give", "Health visitors give", "Councils fund", "Police share")
+    ]
+    kinship = factories.recommendation(chapter=chapter, text="Give kinship carers paid leave.")
+    [suggestions] = matching.suggest(
+        texts=["Support for kinship carers from children's services and families"],
+        recommendations=[*everyday, kinship],
+    )
+    assert suggestions[0].recommendation == kinship
+    assert len(suggestions[1].shared_words) > len(suggestions[0].shared_words)
+
+
+def test_shared_words_are_the_normalised_words_both_texts_contain(recommendations):
+    [suggestions] = matching.suggest(
+        texts=["We want “Staying Close” for every young person"],
+        recommendations=[recommendations["staying"]],
+    )
+    assert suggestions[0].shared_words == frozenset({"stay", "close"})
+
+
+def test_a_text_without_words_gets_no_suggestions(recommendations):
+    assert matching.suggest(texts=["the and of", ""], recommendations=list(recommendations.values())) == [[], []]
+
+
+def test_one_cdist_call_scores_a_whole_batch(recommendations, monkeypatch):
+    calls = []
+    real_cdist = matching.process.cdist
+
+    def counting_cdist(*args, **kwargs):
+        calls.append(len(args[0]))
+        return real_cdist(*args, **kwargs)
+
+    monkeypatch.setattr(matching.process, "cdist", counting_cdist)
+    matching.suggest(texts=["kinship", "advocacy", "housing"], recommendations=list(recommendations.values()))
+    assert calls == [3]
+
+
+def test_status_is_absent_when_nothing_scores_above_the_threshold(recommendations):
+    [suggestions] = matching.suggest(
+        texts=["Lower speed limits on motorways near airports"],
+        recommendations=list(recommendations.values()),
+    )
+    status = matching.suggest_status(suggestions=suggestions)
+    assert status.status == Status.ABSENT
+    assert status.matches == []
+
+
+def test_status_is_partly_with_the_best_match_when_one_scores_above_the_threshold(recommendations):
+    [suggestions] = matching.suggest(
+        texts=["Remove the intentionality test for homeless care leavers"],
+        recommendations=list(recommendations.values()),
+    )
+    status = matching.suggest_status(suggestions=suggestions)
+    assert status.status == Status.PARTLY
+    assert status.matches[0].recommendation == recommendations["housing"]
+    assert all(m.score >= matching.MATCH_THRESHOLD for m in status.matches)
+
+
+def test_evidence_quote_is_the_recommendations_clause_with_most_shared_words():
+    text = "Pay carers an allowance; give kinship carers paid leave. Review the law."
+    quote = matching.evidence_quote(recommendation_text=text, shared_words={"kinship", "leav"})
+    assert quote == "give kinship carers paid leave."
+    assert quote in text
+
+
+def test_highlight_marks_shared_words_and_joins_back_into_the_text():
+    text = "Make Staying Close a legal entitlement."
+    pieces = matching.highlight(text=text, shared_words={"stay", "close"})
+    assert "".join(piece for piece, _ in pieces) == text
+    assert [piece for piece, marked in pieces if marked] == ["Staying", "Close"]
+
+
+@pytest.mark.parametrize("name", ["The Together Trust", "Together Trust Ltd", "together  trust"])
+def test_similar_names_finds_the_same_organisation_written_differently(name):
+    found = matching.similar_names(name=name, names=["Together Trust", "Become", "Action for Children"])
+    assert [other for other, _ in found] == ["Together Trust"]
+
+
+def test_similar_names_finds_nothing_for_a_different_organisation():
+    assert matching.similar_names(name="Barnardo's", names=["Together Trust", "Become"]) == []
+
+
+# --- suggest_matches: automatic suggestions never replace a person's judgement ----------
+
+
+def _run_suggest_matches(*args) -> str:
+    out = io.StringIO()
+    call_command("suggest_matches", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def document_with_asks(recommendations):
+    document = factories.document(
+        text="Remove the intentionality test for homeless care leavers. "
+        "Give kinship carers paid leave. Lower speed limits near airports."
+    )
+    asks = [
+        factories.ask(document=document, text=text, title=text[:30])
+        for text in (
+            "Remove the intentionality test for homeless care leavers.",
+            "Give kinship carers paid leave.",
+            "Lower speed limits near airports.",
+        )
+    ]
+    return document, asks
+
+
+def test_suggest_matches_stores_automatic_suggestions_for_asks_nobody_judged(document_with_asks):
+    document, (homeless, _, airports) = document_with_asks
+    output = _run_suggest_matches("--document", str(document.pk))
+
+    homeless_judgement = Assessment.objects.get(ask=homeless)
+    assert homeless_judgement.judged_by == JudgedBy.AUTOMATIC
+    assert homeless_judgement.status == Status.PARTLY
+    evidence = homeless_judgement.evidence.get()
+    assert evidence.quote in evidence.recommendation.text
+    assert Assessment.objects.get(ask=airports).status == Status.ABSENT
+    assert "Stored 3 automatic suggestions" in output
+
+
+@pytest.mark.parametrize("judged_by", [JudgedBy.EDITORIAL, JudgedBy.ORGANISATION])
+def test_suggest_matches_never_overwrites_a_judgement_by_a_person_or_the_organisation(
+    document_with_asks, judged_by
+):
+    document, (homeless, kinship, _) = document_with_asks
+    record(ask=homeless, status=Status.ABSENT, judged_by=judged_by, rationale="Our own reading.")
+
+    output = _run_suggest_matches("--document", str(document.pk))
+
+    kept = Assessment.objects.get(ask=homeless)
+    assert (kept.status, kept.judged_by, kept.rationale) == (Status.ABSENT, judged_by, "Our own reading.")
+    assert kept.history.count() == 1
+    assert Assessment.objects.get(ask=kinship).judged_by == JudgedBy.AUTOMATIC
+    assert "Skipped 1 ask judged by a person or by the organisation itself" in output
+
+
+def test_suggest_matches_refreshes_its_own_earlier_suggestions(document_with_asks):
+    document, (homeless, _, _) = document_with_asks
+    record(ask=homeless, status=Status.ABSENT, judged_by=JudgedBy.AUTOMATIC)
+    _run_suggest_matches("--document", str(document.pk))
+    assert Assessment.objects.get(ask=homeless).status == Status.PARTLY
+
+
+def test_suggest_matches_refuses_an_unknown_document(db):
+    with pytest.raises(CommandError, match="No document with id 999999"):
+        _run_suggest_matches("--document", "999999")
+
+
+def test_suggest_matches_on_the_corpus_skips_every_judged_ask(corpus):
+    judged = Assessment.objects.exclude(judged_by=JudgedBy.AUTOMATIC).count()
+    before = list(Assessment.objects.order_by("pk").values("status", "judged_by", "rationale"))
+    output = _run_suggest_matches()
+    after = list(
+        Assessment.objects.exclude(judged_by=JudgedBy.AUTOMATIC)
+        .order_by("pk")
+        .values("status", "judged_by", "rationale")
+    )
+    assert after == before
+    assert f"Skipped {judged} asks" in output
