@@ -100,7 +100,7 @@ class Table:
 class ExportOptionsForm(forms.Form):
     """How to write the file rather than which rows; values that do not parse are ignored."""
 
-    excel = forms.BooleanField(required=False)
+    excel = forms.ChoiceField(required=False, choices=[("", "No"), ("0", "No"), ("1", "Yes")])
     by = forms.ChoiceField(
         required=False,
         choices=[("", "Theme"), ("theme", "Theme"), ("recommendation", "Recommendation")],
@@ -110,7 +110,7 @@ class ExportOptionsForm(forms.Form):
     def values(self) -> dict:
         self.is_valid()
         return {
-            "excel": self.cleaned_data.get("excel", False),
+            "excel": self.cleaned_data.get("excel") == "1",
             "by": self.cleaned_data.get("by") or "theme",
         }
 

@@ -105,17 +105,46 @@ def test_a_filter_value_that_does_not_parse_is_ignored_rather_than_an_error(corp
     assert {int(row["ask_id"]) for row in rows} == filtered_ask_ids({})
 
 
+def export_link(page) -> str:
+    """The page's "Export CSV" link, as a browser would follow it."""
+    return (
+        re.search(r'href="(/export/[^"]*)"', page.content.decode()).group(1).replace("&amp;", "&")
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "params", [{}, {"status": "partly"}, {"judged_by": "editorial", "theme": "rights-and-equality"}]
+    "page_url, params",
+    [
+        (("organisation", "become"), {}),
+        (("organisation", "become"), {"status": "partly"}),
+        (("organisation", "become"), {"judged_by": "editorial", "theme": "rights-and-equality"}),
+        (("organisation", "together-trust"), {"document_kind": "final_report_assessment"}),
+        (("theme", "family-help"), {}),
+        (("theme", "family-help"), {"status": "absent"}),
+    ],
 )
-def test_the_organisation_pages_export_link_exports_the_asks_the_page_lists(corpus, client, params):
-    page = client.get(reverse("organisation", args=["become"]), params)
+def test_a_pages_export_link_exports_the_asks_the_page_lists(corpus, client, page_url, params):
+    name, slug = page_url
+    page = client.get(reverse(name, args=[slug]), params)
     listed = {ask.pk for ask in page.context["rows"]}
-    link = re.search(r'href="(/export/asks\.csv[^"]*)"', page.content.decode()).group(1)
-    _, _, rows = get_csv(client, link.replace("&amp;", "&"))
+    _, _, rows = get_csv(client, export_link(page))
     assert listed
     assert {int(row["ask_id"]) for row in rows} == listed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params", [{}, {"chapter": "5"}, {"theme": "family-help", "sort": "demand"}]
+)
+def test_the_recommendations_pages_export_link_exports_the_recommendations_it_lists(
+    corpus, client, params
+):
+    page = client.get(reverse("recommendations"), params)
+    listed = {recommendation.ref for recommendation in page.context["recommendations"]}
+    _, _, rows = get_csv(client, export_link(page))
+    assert listed
+    assert {row["ref"] for row in rows} == listed and len(rows) == len(listed)
 
 
 @pytest.mark.django_db
@@ -229,7 +258,7 @@ def test_an_export_streams_a_csv_attachment_named_for_its_filters_and_date(corpu
 @pytest.mark.django_db
 def test_excel_asks_for_a_bom_and_nothing_else_gets_one(corpus, client):
     with_bom = b"".join(client.get(reverse("export_asks"), {"excel": "1"}).streaming_content)
-    without = b"".join(client.get(reverse("export_asks")).streaming_content)
+    without = b"".join(client.get(reverse("export_asks"), {"excel": "0"}).streaming_content)
     assert with_bom.startswith(b"\xef\xbb\xbforganisation,")
     assert without.startswith(b"organisation,")
     assert with_bom[3:] == without
