@@ -43,6 +43,7 @@ _BAR_HEIGHT = 28
 _ROW_GAP = 10
 _LABEL_WIDTH = 230
 _BAR_WIDTH = 520
+_COMPACT_BAR_WIDTH = 220
 _LEGEND_HEIGHT = 34
 # Narrower segments than this carry no number; the text alternative still says it.
 _MIN_LABELLED_WIDTH = 22
@@ -66,16 +67,25 @@ def status_summary(counts: Mapping[str, int], *, empty: str = "no asks") -> str:
 
 
 def status_bars(
-    *, rows: Sequence[tuple[str, Mapping[str, int]]], title: str, labelled: bool = True
+    *,
+    rows: Sequence[tuple[str, Mapping[str, int]]],
+    title: str,
+    labelled: bool = True,
+    compact: bool = False,
 ) -> Chart:
     """A horizontal stacked bar per row (label, counts by status), all drawn to one
-    scale so that longer bars mean more asks, with a legend and a text alternative."""
+    scale so that longer bars mean more asks, with a legend and a text alternative.
+    A compact chart is short and has no legend: for a table cell, on a page that shows
+    the legend once (`status_legend`)."""
     largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
     label_width = _LABEL_WIDTH if labelled else 0
-    width = max(label_width + _BAR_WIDTH + 60, _legend_width())
+    bar_width = _COMPACT_BAR_WIDTH if compact else _BAR_WIDTH
+    width = label_width + bar_width + 60
+    if not compact:
+        width = max(width, _legend_width())
     row_height = _BAR_HEIGHT + _ROW_GAP
     bars_height = row_height * len(rows)
-    height = bars_height + _LEGEND_HEIGHT
+    height = bars_height if compact else bars_height + _LEGEND_HEIGHT
 
     shapes = []
     for index, (label, counts) in enumerate(rows):
@@ -92,7 +102,7 @@ def status_bars(
             count = counts.get(status, 0)
             if not count:
                 continue
-            segment = _BAR_WIDTH * count / largest
+            segment = bar_width * count / largest
             fill, ink = COLOURS[status]
             shapes.append(
                 format_html(
@@ -115,7 +125,8 @@ def status_bars(
             )
         )
 
-    shapes.extend(_legend(y=bars_height + 6))
+    if not compact:
+        shapes.extend(_legend(y=bars_height + 6))
     text = "; ".join(
         f"{label}: {status_summary(counts)}" if labelled else status_summary(counts)
         for label, counts in rows

@@ -118,6 +118,7 @@ def organisation_list(request):
             rows=[(organisation.name, organisation.mix)],
             title=f"Status of {organisation.name}'s asks",
             labelled=False,
+            compact=True,
         )
     context = {"form": form, "organisations": organisations}
     return _render(request, "responses/organisation_list.html", context, fragment="results")
@@ -233,7 +234,7 @@ def theme_list(request):
 def _cell(mix: dict[str, int] | None) -> dict | None:
     if mix is None:
         return None
-    chart = status_bars(rows=[("", mix)], title="Status mix", labelled=False)
+    chart = status_bars(rows=[("", mix)], title="Status mix", labelled=False, compact=True)
     return {"summary": status_summary(mix), "chart": chart}
 
 

@@ -36,3 +36,10 @@ def test_bars_share_one_scale_so_a_longer_bar_means_more_asks():
 def test_labels_are_escaped():
     chart = status_bars(rows=[("<script>", {"realised": 1})], title="<b>")
     assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg
+
+
+def test_a_compact_chart_leaves_the_legend_to_the_page_but_keeps_its_numbers():
+    chart = status_bars(rows=[("", {"realised": 1, "absent": 3})], title="t", labelled=False, compact=True)
+    assert ">absent</text>" not in chart.svg
+    assert re.findall(r'class="app-chart__number">(\d+)<', chart.svg) == ["1", "3"]
+    assert "1 realised, 3 absent" in chart.text

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from ..charts import COLOURS, SHORT_LABELS, STATUS_ORDER
 from ..highlighting import mark_quotes
 from ..models import Status
 
@@ -77,3 +78,14 @@ def service_navigation(context):
             for label, url_name, names in SECTIONS
         ]
     }
+
+
+@register.simple_tag
+def status_legend():
+    """The colours of the status charts, in words, for pages whose charts are compact."""
+    items = format_html_join(
+        "",
+        '<li><span class="app-legend__swatch" style="background:{}"></span>{}</li>',
+        ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
+    )
+    return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
