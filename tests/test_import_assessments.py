@@ -237,3 +237,27 @@ def test_an_unknown_user_or_a_file_not_in_utf_8_is_a_clear_error(corpus, client,
     latin.write_bytes(",".join(ASK_COLUMNS).encode() + b"\r\nCaf\xe9" + b",x" * 17 + b"\r\n")
     assert "not UTF-8" in run_failing(str(latin))
     assert "Cannot read" in run_failing(str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.django_db
+def test_an_error_names_the_line_a_row_starts_on_after_cells_with_line_breaks(client, tmp_path):
+    first = factories.assessment(
+        status="absent", judged_by="editorial", rationale="One\nTwo\nThree"
+    )
+    second = factories.assessment(status="absent", judged_by="editorial", rationale="Plain.")
+    row = {int(row["ask_id"]): row for row in exported(client)}
+    rows = [row[first.ask.pk], row[second.ask.pk] | {"status": "done"}]
+    assert "line 5: unknown status 'done'" in run_failing(write(tmp_path, rows))
+
+
+@pytest.mark.django_db
+def test_an_automatic_suggestion_never_replaces_a_persons_judgement_even_with_force(
+    client, tmp_path
+):
+    assessment = factories.assessment(status="absent", judged_by="editorial")
+    (row,) = exported(client)
+    row |= {"status": "unclear", "judged_by": "automatic"}
+    message = run_failing(write(tmp_path, [row]), "--force")
+    assert "line 2: an automatic suggestion may not replace" in message
+    assessment.refresh_from_db()
+    assert assessment.status == "absent"
