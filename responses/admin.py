@@ -97,8 +97,17 @@ class OrganisationAdmin(admin.ModelAdmin):
 # --- Documents and asks ------------------------------------------------------------------
 
 
+class OneKindOfLineBreak(forms.ModelForm):
+    """Browsers send a textarea's line breaks as CR LF; documents imported from files
+    have LF. One kind keeps an ask typed in admin a verbatim span of its document."""
+
+    def clean_text(self):
+        return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+
+
 class AskInline(admin.TabularInline):
     model = Ask
+    form = OneKindOfLineBreak
     fields = ["position", "text", "title", "restates"]
     autocomplete_fields = ["restates"]
     ordering = ["position"]
@@ -155,6 +164,7 @@ class SplitForm(forms.Form):
 
 @admin.register(ResponseDocument)
 class ResponseDocumentAdmin(admin.ModelAdmin):
+    form = OneKindOfLineBreak
     list_display = ["title", "organisation", "kind", "published_display", "ask_count"]
     ordering = ["organisation__name", "published", "id"]
     list_filter = ["kind", "organisation"]
@@ -236,6 +246,7 @@ class LinkForm(forms.Form):
 
 @admin.register(Ask)
 class AskAdmin(admin.ModelAdmin):
+    form = OneKindOfLineBreak
     list_display = ["title", "document", "position", "status", "judged_by"]
     list_filter = [
         "document__kind", "assessment__status", "assessment__judged_by", "document__organisation",

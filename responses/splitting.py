@@ -21,7 +21,7 @@ MIN_WORDS = 4
 TITLE_LENGTH = 80
 
 _MARKER = r"[ \t]*(?:[-*•·‣◦–—▪]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])[ \t]+"
-_LIST_ITEM = re.compile(rf"^{_MARKER}(?P<item>\S.*?)[ \t]*$", re.MULTILINE)
+_LIST_ITEM = re.compile(rf"^{_MARKER}(?P<item>\S.*?)\s*$", re.MULTILINE)
 _LEADING_MARKER = re.compile(_MARKER)
 # An apostrophe inside a word (children’s) does not close a ‘quote’.
 _QUOTED = re.compile(

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils.html import escape
 
+from responses import splitting
 from responses.assessments import record
 from responses.models import Ask, Assessment, Evidence, JudgedBy, Organisation, Status
 from tests import factories
@@ -173,6 +174,43 @@ def test_split_saves_nothing_when_the_text_changed_since_it_was_shown(admin_clie
     assert response.status_code == 200
     assert "changed since the candidates were shown" in response.content.decode()
     assert document.asks.count() == 0
+
+
+def test_candidates_include_quoted_asks_but_not_apostrophes_or_scare_quotes():
+    text = "It asked for ‘a home for every child’s whole childhood’ and ‘Family Help’ now."
+    texts = [c.text for c in splitting.candidate_asks(text=text)]
+    assert "a home for every child’s whole childhood" in texts
+    assert "Family Help" not in texts
+
+
+def test_candidates_start_a_call_for_where_the_call_starts():
+    text = "In our response to the Review, we call for the full implementation of the UNCRC."
+    [candidate] = splitting.candidate_asks(text=text)
+    assert candidate.text == "we call for the full implementation of the UNCRC."
+    assert text[candidate.start : candidate.end] == candidate.text
+
+
+def test_candidates_include_numbered_lines_and_should_sentences():
+    text = "1) Fund family help for ten years.\nCouncils should publish their kinship policies. It rained."
+    texts = [c.text for c in splitting.candidate_asks(text=text)]
+    assert texts == ["Fund family help for ten years.", "Councils should publish their kinship policies."]
+
+
+def test_a_document_typed_in_a_browser_keeps_one_kind_of_line_break(admin_client, db):
+    organisation = factories.organisation()
+    response = admin_client.post(
+        reverse("admin:responses_responsedocument_add"),
+        {
+            "organisation": organisation.pk, "title": "Typed", "kind": "other",
+            "text": "Our asks\r\n- Fund kinship care properly.\r\n",
+            "asks-TOTAL_FORMS": "0", "asks-INITIAL_FORMS": "0",
+            "asks-MIN_NUM_FORMS": "0", "asks-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302
+    document = organisation.documents.get()
+    assert document.text == "Our asks\n- Fund kinship care properly."
+    assert [c.text for c in splitting.candidate_asks(text=document.text)] == ["Fund kinship care properly."]
 
 
 def test_viewers_cannot_split_a_document(viewer_client, document):

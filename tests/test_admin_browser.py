@@ -1,0 +1,77 @@
+"""The admin flow in real Chromium: a staff editor enters a new organisation's response,
+splits it into asks, accepts a suggested recommendation, and finds it on the public page."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ASK = "Make Staying Put and Staying Close a legal entitlement for young people in residential care until 25."
+TEXT = f"Our response to the Case for Change\n\nWhat we ask for:\n- {ASK}\n\nThank you for listening."
+
+
+@pytest.fixture
+def page(browser, live_server):
+    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    editor = User.objects.create_user("editor", password="a-long-editor-password", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _success(page) -> str:
+    return page.locator("ul.messagelist li.success").inner_text()
+
+
+def test_an_editor_enters_a_response_splits_it_links_a_suggestion_and_sees_it_published(page):
+    page.goto("/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a-long-editor-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+    page.goto("/admin/responses/organisation/add/")
+    page.locator("#id_name").press_sequentially("Coram Voice")
+    assert page.input_value("#id_slug") == "coram-voice"  # filled in as the name is typed
+    page.select_option("#id_kind", "charity")
+    page.click("input[name=_save]")
+    assert "Coram Voice" in _success(page)
+
+    page.goto("/admin/responses/responsedocument/add/")
+    page.click("#id_organisation + .select2 .select2-selection")
+    page.fill(".select2-search__field", "Coram")
+    page.click(".select2-results__option:has-text('Coram Voice')")
+    page.fill("#id_title", "Our response to the Case for Change")
+    page.select_option("#id_kind", "case_for_change_response")
+    page.fill("#id_text", TEXT)
+    page.click("input[name=_continue]")
+    assert "was added successfully" in _success(page)
+
+    page.click("text=Split into asks")
+    candidates = page.locator("#candidates tbody tr")
+    row = candidates.filter(has_text=ASK)
+    assert row.count() == 1
+    row.locator("input[type=checkbox]").check()
+    row.locator("input[type=text]").fill("Staying Close until 25 in residential care")
+    page.click("input[value='Save the ticked asks']")
+    assert "Saved 1 ask" in _success(page)
+
+    page.click("a.inlinechangelink")
+    page.wait_for_url(re.compile(r"/admin/responses/ask/\d+/change/$"))
+    suggestion = page.locator("#suggestions tbody tr").filter(has_text="6.x3")
+    assert suggestion.locator("mark").count() >= 2
+    quote = suggestion.locator("textarea[name=quote]").input_value()
+    assert quote
+    suggestion.locator("input[value='Link 6.x3']").click()
+    assert "partly realised" in _success(page)
+
+    page.goto("/organisations/coram-voice/")
+    body = page.locator("body").inner_text()
+    assert ASK in body
+    assert "6.x3" in body
