@@ -367,3 +367,36 @@ def test_admin_is_for_staff_only(client, db):
     response = client.get(reverse("admin:responses_ask_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_adding_an_assessment_with_evidence_goes_through_the_one_write_path(editor_client, db):
+    recommendation = factories.recommendation(text="Give kinship carers paid leave.")
+    ask = factories.ask()
+    response = editor_client.post(
+        reverse("admin:responses_assessment_add"),
+        {
+            "ask": ask.pk, "status": "realised", "judged_by": "editorial", "rationale": "Same ask.",
+            "note": "", "change_reason": "",
+            "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "0",
+            "evidence-MIN_NUM_FORMS": "0", "evidence-MAX_NUM_FORMS": "1000",
+            "evidence-0-recommendation": str(recommendation.pk), "evidence-0-quote": "kinship carers paid leave",
+        },
+    )
+    assert response.status_code == 302
+    assessment = Assessment.objects.get(ask=ask)
+    assert assessment.evidence.get().quote == "kinship carers paid leave"
+    assert assessment.history.get().history_user.username == "editor"
+    assert Evidence.history.get().history_user.username == "editor"
+
+
+def test_viewers_see_suggestions_but_no_way_to_link_them(viewer_client, corpus):
+    response = viewer_client.get(_change_url(Ask.objects.get(pk=18)))
+    assert response.status_code == 200
+    assert len(response.context["suggestion_rows"]) == 5
+    assert 'value="Link 6.x3"' not in response.content.decode()
+
+
+def test_viewers_may_read_an_assessments_history(viewer_client, corpus):
+    assessment = Assessment.objects.first()
+    url = reverse("admin:responses_assessment_history", args=[assessment.pk])
+    assert viewer_client.get(url).status_code == 200
