@@ -163,7 +163,6 @@ def seed(
             "There is no real corpus to take words from; run `manage.py load_corpus` first."
         )
     chain = WordChain(texts)
-    rng = random.Random(seed)
     themes = list(Theme.objects.order_by("pk"))
     with transaction.atomic():
         report = Report.objects.create(
@@ -175,14 +174,16 @@ def seed(
             "Not a real report: it exists to measure carereview at scale.",
             synthetic=True,
         )
-        made = _seed_recommendations(rng=rng, chain=chain, report=report, themes=themes,
-                                     count=recommendations)
+        made = _seed_recommendations(
+            rng=random.Random(f"{seed}:recommendations"), chain=chain, report=report,
+            themes=themes, count=recommendations,
+        )
         counts = defaultdict(int)
         with tqdm(total=organisations, unit="organisation", disable=not progress) as bar:
             for first in range(0, organisations, ORGANISATIONS_PER_CHUNK):
                 size = min(ORGANISATIONS_PER_CHUNK, organisations - first)
                 chunk = _seed_organisations(
-                    rng=rng, chain=chain, recommendations=made, themes=themes,
+                    seed=seed, chain=chain, recommendations=made, themes=themes,
                     numbers=range(first + 1, first + size + 1),
                     asks_per_organisation=asks_per_organisation,
                 )
@@ -223,109 +224,126 @@ def _seed_recommendations(*, rng, chain, report, themes, count) -> list[Recommen
     return made
 
 
+@dataclass
+class _OrganisationPlan:
+    """One synthetic organisation's rows, made before any is saved."""
+
+    organisation: Organisation
+    documents: list[ResponseDocument]
+    asks: list[Ask]
+    restating_asks: list[Ask]
+    assessments: list[Assessment]
+    evidence: list[Evidence]
+    ask_themes: list[tuple[Ask, Theme]]
+
+
 def _seed_organisations(
-    *, rng, chain, recommendations, themes, numbers, asks_per_organisation
+    *, seed, chain, recommendations, themes, numbers, asks_per_organisation
 ) -> dict[str, int]:
-    organisations = []
-    for number in numbers:
-        words = [rng.choice(chain.long_words).capitalize() for _ in range(2)]
-        name = f"{' '.join(words)} {rng.choice(NAME_ENDINGS)} (synthetic {number})"
-        organisations.append(Organisation(
-            name=name, slug=slugify(f"synthetic-{number}-{name}")[:200],
-            kind=_weighted(rng, KIND_WEIGHTS), synthetic=True,
-        ))
-    Organisation.objects.bulk_create(organisations, batch_size=BATCH_SIZE)
-
-    # Like Together Trust, some organisations judge their own asks later, restating the
-    # earlier wording in an assessment of the Final Report; the rest are judged by editors.
-    plans = []
-    for organisation in organisations:
-        judges_itself = rng.random() < SHARE_OF_ORGANISATIONS_JUDGING_THEMSELVES
-        restated = asks_per_organisation // 2 if judges_itself else 0
-        plans.append((organisation, asks_per_organisation - restated, restated))
-
-    documents, earlier_texts, later_texts = [], [], []
-    for organisation, earlier_count, restated in plans:
-        texts = [chain.sentence(rng, min_words=8, max_words=35) for _ in range(earlier_count)]
-        documents.append(_document(
-            rng=rng, chain=chain, organisation=organisation, texts=texts,
-            kind=DocumentKind.CASE_FOR_CHANGE_RESPONSE,
-            title=f"{organisation.name} responds to the Case for Change",
-            published=datetime.date(2021, 9, 1),
-        ))
-        earlier_texts.append(texts)
-        if restated:
-            texts = [chain.sentence(rng, min_words=8, max_words=35) for _ in range(restated)]
-            documents.append(_document(
-                rng=rng, chain=chain, organisation=organisation, texts=texts,
-                kind=DocumentKind.FINAL_REPORT_ASSESSMENT,
-                title=f"Did the Care Review hear {organisation.name}?",
-                published=datetime.date(2022, 6, 1),
-            ))
-        later_texts.append(texts if restated else [])
-    ResponseDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
-
-    documents_by_organisation = defaultdict(list)
-    for document in documents:
-        documents_by_organisation[document.organisation_id].append(document)
-    earlier_asks, later_asks = [], []
-    for (organisation, _, _), texts, restating in zip(plans, earlier_texts, later_texts):
-        organisation_documents = documents_by_organisation[organisation.pk]
-        earlier_asks.append([
-            Ask(document=organisation_documents[0], position=position, text=text,
-                title=_short_title(text))
-            for position, text in enumerate(texts, start=1)
-        ])
-        later_asks.append([
-            Ask(document=organisation_documents[1], position=position, text=text,
-                title=_short_title(text))
-            for position, text in enumerate(restating, start=1)
-        ])
-    Ask.objects.bulk_create([a for asks in earlier_asks for a in asks], batch_size=BATCH_SIZE)
-    for earlier, later in zip(earlier_asks, later_asks):
-        for restates, ask in zip(earlier, later):
-            ask.restates = restates
-    Ask.objects.bulk_create([a for asks in later_asks for a in asks], batch_size=BATCH_SIZE)
-
-    # The earlier wording of a restated ask is judged through its restatement only.
-    judged = []
-    for earlier, later in zip(earlier_asks, later_asks):
-        judge = JudgedBy.ORGANISATION if later else JudgedBy.EDITORIAL
-        judged += [(ask, judge) for ask in later + earlier[len(later):]]
-    assessments = []
-    for ask, judge in judged:
-        status = _weighted(rng, STATUS_WEIGHTS)
-        if status != Status.NOT_ASSESSED:
-            assessments.append(Assessment(
-                ask=ask, status=status, judged_by=judge,
-                rationale=chain.sentence(rng, min_words=8, max_words=30),
-            ))
-    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
-
-    evidence = []
-    for assessment in assessments:
-        if assessment.status not in (Status.REALISED, Status.PARTLY):
-            continue
-        count = min(_weighted(rng, EVIDENCE_COUNT_WEIGHTS), len(recommendations))
-        for recommendation in rng.sample(recommendations, count):
-            evidence.append(Evidence(
-                assessment=assessment, recommendation=recommendation,
-                quote=_quote(rng, recommendation.text),
-            ))
-    Evidence.objects.bulk_create(evidence, batch_size=BATCH_SIZE)
-
-    all_asks = [a for asks in earlier_asks + later_asks for a in asks]
-    if themes:
-        Ask.themes.through.objects.bulk_create(
-            (Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
-             for ask in all_asks
-             for theme in rng.sample(themes, min(len(themes), _weighted(rng, THEME_COUNT_WEIGHTS)))),
-            batch_size=BATCH_SIZE,
+    # Each organisation draws from its own generator, so organisation n is the same
+    # whatever the corpus size: a small corpus is the start of a large one.
+    plans = [
+        _plan_organisation(
+            rng=random.Random(f"{seed}:organisation:{number}"), chain=chain, number=number,
+            recommendations=recommendations, themes=themes,
+            asks_per_organisation=asks_per_organisation,
         )
+        for number in numbers
+    ]
+    Organisation.objects.bulk_create([p.organisation for p in plans], batch_size=BATCH_SIZE)
+    documents = [d for p in plans for d in p.documents]
+    ResponseDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
+    # Restatements point at earlier asks, which must have their ids first.
+    asks = [a for p in plans for a in p.asks]
+    Ask.objects.bulk_create(asks, batch_size=BATCH_SIZE)
+    restating = [a for p in plans for a in p.restating_asks]
+    Ask.objects.bulk_create(restating, batch_size=BATCH_SIZE)
+    assessments = [a for p in plans for a in p.assessments]
+    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
+    evidence = [e for p in plans for e in p.evidence]
+    Evidence.objects.bulk_create(evidence, batch_size=BATCH_SIZE)
+    Ask.themes.through.objects.bulk_create(
+        (Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
+         for p in plans for ask, theme in p.ask_themes),
+        batch_size=BATCH_SIZE,
+    )
     return {
-        "documents": len(documents), "asks": len(all_asks),
+        "documents": len(documents), "asks": len(asks) + len(restating),
         "assessments": len(assessments), "evidence": len(evidence),
     }
+
+
+def _plan_organisation(
+    *, rng, chain, number, recommendations, themes, asks_per_organisation
+) -> _OrganisationPlan:
+    words = [rng.choice(chain.long_words).capitalize() for _ in range(2)]
+    name = f"{' '.join(words)} {rng.choice(NAME_ENDINGS)} (synthetic {number})"
+    organisation = Organisation(
+        name=name, slug=slugify(f"synthetic-{number}-{name}")[:200],
+        kind=_weighted(rng, KIND_WEIGHTS), synthetic=True,
+    )
+    # Like Together Trust, some organisations judge their own asks later, restating the
+    # earlier wording in an assessment of the Final Report; editors judge the rest.
+    judges_itself = rng.random() < SHARE_OF_ORGANISATIONS_JUDGING_THEMSELVES
+    restated = asks_per_organisation // 2 if judges_itself else 0
+    texts = [chain.sentence(rng, min_words=8, max_words=35)
+             for _ in range(asks_per_organisation - restated)]
+    response = _document(
+        rng=rng, chain=chain, organisation=organisation, texts=texts,
+        kind=DocumentKind.CASE_FOR_CHANGE_RESPONSE,
+        title=f"{organisation.name} responds to the Case for Change",
+        published=datetime.date(2021, 9, 1),
+    )
+    asks = _asks(document=response, texts=texts)
+    documents, restating = [response], []
+    if restated:
+        texts = [chain.sentence(rng, min_words=8, max_words=35) for _ in range(restated)]
+        assessment_document = _document(
+            rng=rng, chain=chain, organisation=organisation, texts=texts,
+            kind=DocumentKind.FINAL_REPORT_ASSESSMENT,
+            title=f"Did the Care Review hear {organisation.name}?",
+            published=datetime.date(2022, 6, 1),
+        )
+        documents.append(assessment_document)
+        restating = _asks(document=assessment_document, texts=texts)
+        for ask, earlier in zip(restating, asks):
+            ask.restates = earlier
+
+    judge = JudgedBy.ORGANISATION if restating else JudgedBy.EDITORIAL
+    assessments, evidence = [], []
+    # The earlier wording of a restated ask is judged through its restatement only.
+    for ask in restating + asks[len(restating):]:
+        status = _weighted(rng, STATUS_WEIGHTS)
+        if status == Status.NOT_ASSESSED:
+            continue
+        assessment = Assessment(
+            ask=ask, status=status, judged_by=judge,
+            rationale=chain.sentence(rng, min_words=8, max_words=30),
+        )
+        assessments.append(assessment)
+        if status in (Status.REALISED, Status.PARTLY):
+            count = min(_weighted(rng, EVIDENCE_COUNT_WEIGHTS), len(recommendations))
+            evidence += [
+                Evidence(assessment=assessment, recommendation=recommendation,
+                         quote=_quote(rng, recommendation.text))
+                for recommendation in rng.sample(recommendations, count)
+            ]
+    ask_themes = [
+        (ask, theme)
+        for ask in asks + restating
+        for theme in rng.sample(themes, min(len(themes), _weighted(rng, THEME_COUNT_WEIGHTS)))
+    ]
+    return _OrganisationPlan(
+        organisation=organisation, documents=documents, asks=asks, restating_asks=restating,
+        assessments=assessments, evidence=evidence, ask_themes=ask_themes,
+    )
+
+
+def _asks(*, document: ResponseDocument, texts: list[str]) -> list[Ask]:
+    return [
+        Ask(document=document, position=position, text=text, title=_short_title(text))
+        for position, text in enumerate(texts, start=1)
+    ]
 
 
 def _document(*, rng, chain, organisation, texts, kind, title, published) -> ResponseDocument:

@@ -61,6 +61,15 @@ def test_another_seed_gives_another_synthetic_corpus(corpus):
     assert synthetic_rows()["asks"] != first["asks"]
 
 
+def test_a_small_synthetic_corpus_is_the_start_of_a_larger_one(corpus):
+    seed_synthetic(seed=7, **SIZE)
+    small = synthetic_rows()
+    seed_synthetic(clear=True, seed=7, **(SIZE | {"organisations": 50}))
+    large = synthetic_rows()
+    assert set(small["organisations"]) < set(large["organisations"])
+    assert set(small["asks"]) < set(large["asks"])
+
+
 def test_synthetic_corpus_has_the_size_asked_for(corpus):
     seed_synthetic(seed=1, **SIZE)
     assert Organisation.objects.filter(synthetic=True).count() == 20

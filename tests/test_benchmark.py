@@ -1,0 +1,65 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from responses import benchmarking
+from responses.models import Organisation
+
+
+def run_benchmark(tmp_path, *args) -> dict:
+    output = tmp_path / "bench.json"
+    call_command(
+        "benchmark", "--json", str(output), *args,
+        stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"),
+    )
+    return json.loads(output.read_text())
+
+
+@pytest.fixture
+def small_benchmark(corpus, tmp_path):
+    return run_benchmark(
+        tmp_path, "--sizes", "3", "40", "--asks-per-organisation", "4",
+        "--recommendations", "10", "--runs", "2", "--export-rows",
+    )
+
+
+def test_every_page_and_fragment_answers_at_both_sizes(small_benchmark):
+    for size in small_benchmark["sizes"]:
+        assert [(p["name"], p["status_code"]) for p in size["pages"] if p["status_code"] != 200] == []
+
+
+def test_every_page_issues_as_many_queries_with_several_times_the_asks(small_benchmark):
+    small, large = small_benchmark["sizes"]
+    assert large["asks"] > 3 * small["asks"]
+    queries = [{p["name"]: p["queries"] for p in size["pages"]} for size in (small, large)]
+    assert queries[0] == queries[1]
+    assert all(count > 0 for count in queries[0].values())
+
+
+def test_benchmark_measures_search_and_matching_at_each_size(small_benchmark):
+    for size in small_benchmark["sizes"]:
+        assert size["search"]["runs"] == 2
+        assert size["matching"]["all_asks"] == size["asks"]
+        assert size["matching"]["cdist_vs_loop"]["pairs"] > 0
+
+
+def test_benchmark_leaves_no_synthetic_rows_behind(small_benchmark):
+    assert not Organisation.objects.filter(synthetic=True).exists()
+    assert Organisation.objects.exists()
+
+
+def test_export_measure_counts_the_rows_it_streamed(corpus):
+    measured = benchmarking.measure_export(rows=10)
+    assert measured["rows"] == 10
+    assert measured["peak_rss_mb"] >= measured["start_rss_mb"] > 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--runs", "1"], "at least 2"), (["--sizes", "0"], "positive"),
+     (["--export-rows", "-5"], "positive")],
+)
+def test_bad_benchmark_arguments_give_a_clear_error(corpus, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        run_benchmark(tmp_path, *args)
