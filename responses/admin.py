@@ -31,7 +31,6 @@ from .models import (
     Status,
 )
 
-
 # Django 6 assumes https for a URL typed without a scheme; so do we, now.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -115,7 +114,9 @@ class AskInline(admin.TabularInline):
     show_change_link = True
     formfield_overrides = {
         # The model's TextField gives a large textarea; a row of asks needs a small one.
-        Ask._meta.get_field("text").__class__: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+        Ask._meta.get_field("text").__class__: {
+            "widget": forms.Textarea(attrs={"rows": 3, "cols": 60})
+        },
     }
 
 
@@ -130,7 +131,9 @@ class SplitForm(forms.Form):
         for index, candidate in enumerate(candidates):
             pick = forms.BooleanField(required=False, label=f"Save candidate {index + 1} as an ask")
             title = forms.CharField(
-                required=False, max_length=200, initial=candidate.default_title,
+                required=False,
+                max_length=200,
+                initial=candidate.default_title,
                 label=f"Title of candidate {index + 1}",
             )
             text = forms.CharField(widget=forms.HiddenInput, initial=candidate.text, strip=False)
@@ -174,8 +177,13 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
     inlines = [AskInline]
     formfield_overrides = HTTPS_URLS
     fields = [
-        "organisation", "title", "kind", ("published", "published_precision"), "url",
-        "notes", "text",
+        "organisation",
+        "title",
+        "kind",
+        ("published", "published_precision"),
+        "url",
+        "notes",
+        "text",
     ]
 
     def get_queryset(self, request):
@@ -249,7 +257,10 @@ class AskAdmin(admin.ModelAdmin):
     form = OneKindOfLineBreak
     list_display = ["title", "document", "position", "status", "judged_by"]
     list_filter = [
-        "document__kind", "assessment__status", "assessment__judged_by", "document__organisation",
+        "document__kind",
+        "assessment__status",
+        "assessment__judged_by",
+        "document__organisation",
     ]
     search_fields = ["title", "text", "document__title", "document__organisation__name"]
     autocomplete_fields = ["document", "restates", "themes"]
@@ -329,18 +340,26 @@ class AskAdmin(admin.ModelAdmin):
 
     def _judge(self, request, ask: Ask, **judgement) -> None:
         try:
-            assessments.record(ask=ask, judged_by=JudgedBy.EDITORIAL, user=request.user, **judgement)
+            assessments.record(
+                ask=ask, judged_by=JudgedBy.EDITORIAL, user=request.user, **judgement
+            )
         except assessments.JudgementProtected as error:
-            messages.error(request, f"{error} Tick “replace the organisation's judgement” to do so.")
+            messages.error(
+                request, f"{error} Tick “replace the organisation's judgement” to do so."
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"Judged “{ask}” {Status(judgement['status']).label.lower()}.")
+            messages.success(
+                request, f"Judged “{ask}” {Status(judgement['status']).label.lower()}."
+            )
 
     def _may_judge(self, request) -> bool:
-        return request.method == "POST" and request.user.has_perm(
-            "responses.change_assessment"
-        ) and request.user.has_perm("responses.add_assessment")
+        return (
+            request.method == "POST"
+            and request.user.has_perm("responses.change_assessment")
+            and request.user.has_perm("responses.add_assessment")
+        )
 
     def link_view(self, request, ask_id: int):
         """Link one suggested recommendation as evidence, keeping the ask's other
@@ -400,7 +419,10 @@ class AssessmentForm(forms.ModelForm):
         help_text="The organisation's own judgement is replaced only when this is ticked.",
     )
     change_reason = forms.CharField(
-        required=False, max_length=100, label="Reason for the change", help_text="Kept in the history."
+        required=False,
+        max_length=100,
+        label="Reason for the change",
+        help_text="Kept in the history.",
     )
 
     class Meta:
@@ -409,7 +431,10 @@ class AssessmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        ask, judged_by = cleaned.get("ask") or getattr(self.instance, "ask", None), cleaned.get("judged_by")
+        ask, judged_by = (
+            cleaned.get("ask") or getattr(self.instance, "ask", None),
+            cleaned.get("judged_by"),
+        )
         if ask is None or judged_by is None:
             return cleaned
         current = Assessment.objects.filter(ask=ask).first()
@@ -454,7 +479,12 @@ class AssessmentAdmin(SimpleHistoryAdmin):
     inlines = [EvidenceInline]
     history_list_display = ["status", "judged_by"]
     fields = [
-        "ask", "status", "judged_by", "rationale", "note", "replace_organisation_judgement",
+        "ask",
+        "status",
+        "judged_by",
+        "rationale",
+        "note",
+        "replace_organisation_judgement",
         "change_reason",
     ]
 
@@ -513,7 +543,9 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Ask", ordering="assessment__ask__title")
     def ask(self, evidence):
-        return format_html('<a href="{}">{}</a>', _admin_url(evidence.assessment), evidence.assessment.ask)
+        return format_html(
+            '<a href="{}">{}</a>', _admin_url(evidence.assessment), evidence.assessment.ask
+        )
 
     def has_add_permission(self, request):
         return False
@@ -523,4 +555,3 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-

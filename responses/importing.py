@@ -32,12 +32,11 @@ class _TextOfHTML(HTMLParser):
     """The readable text of an HTML page: no scripts, styles or other invisible parts;
     block elements on lines of their own; list items as "- " lines."""
 
-    HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
-    BLOCKS = {
-        "p", "div", "section", "article", "main", "header", "footer", "aside", "nav",
-        "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table",
-        "tr", "br", "hr", "dl", "dt", "dd", "figure", "figcaption", "address",
-    }
+    HIDDEN = frozenset("script style noscript template head svg iframe object".split())
+    BLOCKS = frozenset(
+        """p div section article main header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li
+        blockquote pre table tr br hr dl dt dd figure figcaption address""".split()
+    )
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -103,7 +102,9 @@ def read_text(*, path: Path) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused(f"{path.name} is not UTF-8 text; save it as UTF-8 and try again.") from None
+        raise ImportRefused(
+            f"{path.name} is not UTF-8 text; save it as UTF-8 and try again."
+        ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if kind == "html":
         text = text_of_html(text)
@@ -193,8 +194,13 @@ def import_response(
         if found.documents.filter(text=text).exists():
             raise ImportRefused(f"{found.name} already has a document with exactly this text.")
         document = ResponseDocument(
-            organisation=found, title=title, kind=kind, published=date,
-            published_precision=precision, url=url, text=text,
+            organisation=found,
+            title=title,
+            kind=kind,
+            published=date,
+            published_precision=precision,
+            url=url,
+            text=text,
         )
         try:
             document.full_clean()

@@ -18,6 +18,7 @@ here decides: `suggest` ranks, `suggest_status` proposes, a person or `assessmen
 does the rest.
 """
 
+import itertools
 import math
 import re
 import unicodedata
@@ -37,7 +38,8 @@ from .models import Status
 
 # The word weight carries most of the score because rare shared words are the strongest
 # sign that two texts are about the same thing; likeness adds a little for wording that
-# is close overall (more would reward long texts full of common words). The weights sum to 1, so a score stays between 0 and 100.
+# is close overall (more would reward long texts full of common words). The weights sum
+# to 1, so a score stays between 0 and 100.
 WORD_WEIGHT = 0.85
 LIKENESS_WEIGHT = 0.15
 
@@ -89,25 +91,61 @@ STOP_WORDS = frozenset(
 # American spellings that a suffix rule cannot catch, mapped to British ones. Whole
 # words only; the -ize/-yze rule below covers "organize", "analyze" and their kin.
 BRITISH_SPELLINGS = {
-    "behavior": "behaviour", "behaviors": "behaviours", "behavioral": "behavioural",
-    "center": "centre", "centers": "centres", "centered": "centred",
-    "color": "colour", "favor": "favour", "favorable": "favourable",
-    "honor": "honour", "labor": "labour", "neighbor": "neighbour",
-    "neighborhood": "neighbourhood", "neighborhoods": "neighbourhoods",
-    "program": "programme", "programs": "programmes",
-    "counselor": "counsellor", "counseling": "counselling", "counselors": "counsellors",
-    "defense": "defence", "license": "licence", "offense": "offence",
-    "judgment": "judgement", "judgments": "judgements",
-    "enrollment": "enrolment", "fulfill": "fulfil", "fulfillment": "fulfilment",
-    "modeling": "modelling", "traveling": "travelling", "canceled": "cancelled",
-    "pediatric": "paediatric", "fetal": "foetal", "maneuver": "manoeuvre",
-    "mom": "mum", "moms": "mums", "aging": "ageing", "gray": "grey",
-    "practicing": "practising", "skeptical": "sceptical", "theater": "theatre",
+    "behavior": "behaviour",
+    "behaviors": "behaviours",
+    "behavioral": "behavioural",
+    "center": "centre",
+    "centers": "centres",
+    "centered": "centred",
+    "color": "colour",
+    "favor": "favour",
+    "favorable": "favourable",
+    "honor": "honour",
+    "labor": "labour",
+    "neighbor": "neighbour",
+    "neighborhood": "neighbourhood",
+    "neighborhoods": "neighbourhoods",
+    "program": "programme",
+    "programs": "programmes",
+    "counselor": "counsellor",
+    "counseling": "counselling",
+    "counselors": "counsellors",
+    "defense": "defence",
+    "license": "licence",
+    "offense": "offence",
+    "judgment": "judgement",
+    "judgments": "judgements",
+    "enrollment": "enrolment",
+    "fulfill": "fulfil",
+    "fulfillment": "fulfilment",
+    "modeling": "modelling",
+    "traveling": "travelling",
+    "canceled": "cancelled",
+    "pediatric": "paediatric",
+    "fetal": "foetal",
+    "maneuver": "manoeuvre",
+    "mom": "mum",
+    "moms": "mums",
+    "aging": "ageing",
+    "gray": "grey",
+    "practicing": "practising",
+    "skeptical": "sceptical",
+    "theater": "theatre",
 }
 _ZE = re.compile(r"(?<=[a-z]{3})([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                         "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+    }
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -167,7 +205,7 @@ class StatusSuggestion:
 
 
 def _features(words: list[str]) -> set[str]:
-    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
 def _feature_weight(feature: str, idf: dict[str, float], unseen: float) -> float:

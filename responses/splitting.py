@@ -74,7 +74,7 @@ def _sentences(text: str):
         if start == 0 or text[start - 1] == "\n":
             marker = _LEADING_MARKER.match(span)
             if marker:
-                start, span = start + marker.end(), span[marker.end():]
+                start, span = start + marker.end(), span[marker.end() :]
         if span:
             yield start, start + len(span), span
 
@@ -94,7 +94,11 @@ def candidate_asks(*, text: str) -> list[Candidate]:
 
     for match in _LIST_ITEM.finditer(text):
         marker = match.group().lstrip()[:1]
-        add(match.start("item"), match.end("item"), "numbered line" if marker.isalnum() or marker == "(" else "bulleted line")
+        add(
+            match.start("item"),
+            match.end("item"),
+            "numbered line" if marker.isalnum() or marker == "(" else "bulleted line",
+        )
     for match in _QUOTED.finditer(text):
         group = next(name for name in ("single", "curly", "straight") if match.group(name))
         add(match.start(group), match.end(group), "quoted")
@@ -128,7 +132,12 @@ def save_asks(*, document: ResponseDocument, asks: Sequence[tuple[str, str]]) ->
         if text in existing:
             raise ValidationError(f"“{short_title(text)}” is already an ask of this document.")
         position += 1
-        ask = Ask(document=document, position=position, text=text, title=title.strip() or short_title(text))
+        ask = Ask(
+            document=document,
+            position=position,
+            text=text,
+            title=title.strip() or short_title(text),
+        )
         ask.full_clean()
         ask.save()
         saved.append(ask)

@@ -1,6 +1,7 @@
 """The admin flow in real Chromium: a staff editor enters a new organisation's response,
 splits it into asks, accepts a suggested recommendation, and finds it on the public page."""
 
+import io
 import re
 
 import pytest
@@ -10,15 +11,19 @@ from django.core.management import call_command
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ASK = "Make Staying Put and Staying Close a legal entitlement for young people in residential care until 25."
-TEXT = f"Our response to the Case for Change\n\nWhat we ask for:\n- {ASK}\n\nThank you for listening."
+TEXT = (
+    f"Our response to the Case for Change\n\nWhat we ask for:\n- {ASK}\n\nThank you for listening."
+)
 
 
 @pytest.fixture
 def page(browser, live_server):
-    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    call_command("load_corpus", stdout=io.StringIO())
     editor = User.objects.create_user("editor", password="a-long-editor-password", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 1000}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -36,7 +36,8 @@ def viewer_client(client, db):
 
 def test_every_model_of_both_apps_is_in_admin():
     models = [
-        m for label in ("recommendations", "responses")
+        m
+        for label in ("recommendations", "responses")
         for m in apps.get_app_config(label).get_models()
         if not m.__name__.startswith("Historical")
     ]
@@ -46,9 +47,16 @@ def test_every_model_of_both_apps_is_in_admin():
 @pytest.mark.parametrize(
     "model_name",
     [
-        "recommendations.report", "recommendations.chapter", "recommendations.theme",
-        "recommendations.recommendation", "recommendations.source", "responses.organisation",
-        "responses.responsedocument", "responses.ask", "responses.assessment", "responses.evidence",
+        "recommendations.report",
+        "recommendations.chapter",
+        "recommendations.theme",
+        "recommendations.recommendation",
+        "recommendations.source",
+        "responses.organisation",
+        "responses.responsedocument",
+        "responses.ask",
+        "responses.assessment",
+        "responses.evidence",
     ],
 )
 def test_each_list_searches_and_filters_the_corpus(admin_client, corpus, model_name):
@@ -61,7 +69,12 @@ def test_each_list_searches_and_filters_the_corpus(admin_client, corpus, model_n
 def test_recommendation_autocomplete_finds_recommendations_by_words(admin_client, corpus):
     response = admin_client.get(
         reverse("admin:autocomplete"),
-        {"term": "kinship", "app_label": "responses", "model_name": "evidence", "field_name": "recommendation"},
+        {
+            "term": "kinship",
+            "app_label": "responses",
+            "model_name": "evidence",
+            "field_name": "recommendation",
+        },
     )
     refs = [result["text"].split()[0] for result in response.json()["results"]]
     assert "4.x3" in refs and "6.x3" not in refs
@@ -170,7 +183,9 @@ def test_split_saves_nothing_when_nothing_is_ticked(admin_client, document):
 
 
 def test_split_saves_nothing_when_the_text_changed_since_it_was_shown(admin_client, document):
-    _, response = _split(admin_client, document, ticked={0: "Home", 1: "Leave"}, text_1="Something else")
+    _, response = _split(
+        admin_client, document, ticked={0: "Home", 1: "Leave"}, text_1="Something else"
+    )
     assert response.status_code == 200
     assert "changed since the candidates were shown" in response.content.decode()
     assert document.asks.count() == 0
@@ -193,7 +208,10 @@ def test_candidates_start_a_call_for_where_the_call_starts():
 def test_candidates_include_numbered_lines_and_should_sentences():
     text = "1) Fund family help for ten years.\nCouncils should publish their kinship policies. It rained."
     texts = [c.text for c in splitting.candidate_asks(text=text)]
-    assert texts == ["Fund family help for ten years.", "Councils should publish their kinship policies."]
+    assert texts == [
+        "Fund family help for ten years.",
+        "Councils should publish their kinship policies.",
+    ]
 
 
 def test_a_document_typed_in_a_browser_keeps_one_kind_of_line_break(admin_client, db):
@@ -201,16 +219,22 @@ def test_a_document_typed_in_a_browser_keeps_one_kind_of_line_break(admin_client
     response = admin_client.post(
         reverse("admin:responses_responsedocument_add"),
         {
-            "organisation": organisation.pk, "title": "Typed", "kind": "other",
+            "organisation": organisation.pk,
+            "title": "Typed",
+            "kind": "other",
             "text": "Our asks\r\n- Fund kinship care properly.\r\n",
-            "asks-TOTAL_FORMS": "0", "asks-INITIAL_FORMS": "0",
-            "asks-MIN_NUM_FORMS": "0", "asks-MAX_NUM_FORMS": "1000",
+            "asks-TOTAL_FORMS": "0",
+            "asks-INITIAL_FORMS": "0",
+            "asks-MIN_NUM_FORMS": "0",
+            "asks-MAX_NUM_FORMS": "1000",
         },
     )
     assert response.status_code == 302
     document = organisation.documents.get()
     assert document.text == "Our asks\n- Fund kinship care properly."
-    assert [c.text for c in splitting.candidate_asks(text=document.text)] == ["Fund kinship care properly."]
+    assert [c.text for c in splitting.candidate_asks(text=document.text)] == [
+        "Fund kinship care properly."
+    ]
 
 
 def test_viewers_cannot_split_a_document(viewer_client, document):
@@ -232,11 +256,17 @@ def test_ask_page_shows_five_suggestions_with_shared_words_highlighted(editor_cl
 
 
 def test_linking_a_suggestion_records_an_editorial_judgement_with_its_quote(editor_client, db):
-    recommendation = factories.recommendation(text="Give kinship carers paid leave. Review the law.")
+    recommendation = factories.recommendation(
+        text="Give kinship carers paid leave. Review the law."
+    )
     ask = factories.ask(document=factories.document(text="Kinship carers need paid leave."))
     response = editor_client.post(
         reverse("admin:responses_ask_link", args=[ask.pk]),
-        {"recommendation": recommendation.pk, "status": "partly", "quote": "Give kinship carers paid leave."},
+        {
+            "recommendation": recommendation.pk,
+            "status": "partly",
+            "quote": "Give kinship carers paid leave.",
+        },
     )
     assert response.status_code == 302
     assessment = Assessment.objects.get(ask=ask)
@@ -257,7 +287,10 @@ def test_linking_keeps_the_asks_other_evidence(editor_client, db):
     )
     assessment = Assessment.objects.get(ask=ask)
     assert assessment.status == Status.REALISED
-    assert set(assessment.evidence.values_list("recommendation", flat=True)) == {first.pk, second.pk}
+    assert set(assessment.evidence.values_list("recommendation", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
 
 
 def test_linking_refuses_a_quote_that_is_not_in_the_recommendation(editor_client, db):
@@ -265,7 +298,11 @@ def test_linking_refuses_a_quote_that_is_not_in_the_recommendation(editor_client
     ask = factories.ask()
     editor_client.post(
         reverse("admin:responses_ask_link", args=[ask.pk]),
-        {"recommendation": recommendation.pk, "status": "partly", "quote": "Give all carers leave."},
+        {
+            "recommendation": recommendation.pk,
+            "status": "partly",
+            "quote": "Give all carers leave.",
+        },
     )
     assert not Assessment.objects.filter(ask=ask).exists()
 
@@ -280,7 +317,8 @@ def test_linking_keeps_the_organisations_own_judgement_unless_told_to_replace_it
     assert Assessment.objects.get(ask=ask).judged_by == JudgedBy.ORGANISATION
 
     editor_client.post(
-        reverse("admin:responses_ask_link", args=[ask.pk]), data | {"replace_organisation_judgement": "on"}
+        reverse("admin:responses_ask_link", args=[ask.pk]),
+        data | {"replace_organisation_judgement": "on"},
     )
     replaced = Assessment.objects.get(ask=ask)
     assert (replaced.judged_by, replaced.status, replaced.rationale) == ("editorial", "partly", "")
@@ -289,7 +327,12 @@ def test_linking_keeps_the_organisations_own_judgement_unless_told_to_replace_it
 def test_marking_an_ask_absent_replaces_an_automatic_suggestion(editor_client, db):
     recommendation = factories.recommendation()
     ask = factories.ask()
-    record(ask=ask, status="partly", judged_by="automatic", evidence=[(recommendation, recommendation.text)])
+    record(
+        ask=ask,
+        status="partly",
+        judged_by="automatic",
+        evidence=[(recommendation, recommendation.text)],
+    )
     editor_client.post(reverse("admin:responses_ask_absent", args=[ask.pk]))
     assessment = Assessment.objects.get(ask=ask)
     assert (assessment.status, assessment.judged_by) == (Status.ABSENT, JudgedBy.EDITORIAL)
@@ -312,10 +355,15 @@ def test_viewers_cannot_link_a_suggestion(viewer_client, db):
 
 def _assessment_form(assessment, **fields) -> dict:
     data = {
-        "status": assessment.status, "judged_by": assessment.judged_by,
-        "rationale": assessment.rationale, "note": assessment.note, "change_reason": "",
-        "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
-        "evidence-MIN_NUM_FORMS": "0", "evidence-MAX_NUM_FORMS": "1000",
+        "status": assessment.status,
+        "judged_by": assessment.judged_by,
+        "rationale": assessment.rationale,
+        "note": assessment.note,
+        "change_reason": "",
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+        "evidence-MIN_NUM_FORMS": "0",
+        "evidence-MAX_NUM_FORMS": "1000",
     }
     return data | fields
 
@@ -330,7 +378,10 @@ def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, d
     assessment.refresh_from_db()
     assert assessment.status == Status.UNCLEAR
     latest = assessment.history.first()
-    assert (latest.history_user.username, latest.history_change_reason) == ("editor", "Too vague to judge")
+    assert (latest.history_user.username, latest.history_change_reason) == (
+        "editor",
+        "Too vague to judge",
+    )
     history = editor_client.get(reverse("admin:responses_assessment_history", args=[assessment.pk]))
     assert "Too vague to judge" in history.content.decode()
 
@@ -338,7 +389,8 @@ def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, d
 def test_editing_refuses_to_replace_the_organisations_judgement_without_the_tick(editor_client, db):
     assessment = factories.assessment(status="absent", judged_by="organisation", evidence=())
     response = editor_client.post(
-        _change_url(assessment), _assessment_form(assessment, status="partly", judged_by="editorial")
+        _change_url(assessment),
+        _assessment_form(assessment, status="partly", judged_by="editorial"),
     )
     assert response.status_code == 200
     assessment.refresh_from_db()
@@ -350,9 +402,12 @@ def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
     assessment = factories.assessment(status="partly", evidence=[recommendation])
     evidence = assessment.evidence.get()
     data = _assessment_form(assessment, status="absent") | {
-        "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "1",
-        "evidence-0-id": str(evidence.pk), "evidence-0-assessment": str(assessment.pk),
-        "evidence-0-recommendation": str(recommendation.pk), "evidence-0-quote": evidence.quote,
+        "evidence-TOTAL_FORMS": "1",
+        "evidence-INITIAL_FORMS": "1",
+        "evidence-0-id": str(evidence.pk),
+        "evidence-0-assessment": str(assessment.pk),
+        "evidence-0-recommendation": str(recommendation.pk),
+        "evidence-0-quote": evidence.quote,
     }
     response = editor_client.post(_change_url(assessment), data)
     assert response.status_code == 200
@@ -375,11 +430,18 @@ def test_adding_an_assessment_with_evidence_goes_through_the_one_write_path(edit
     response = editor_client.post(
         reverse("admin:responses_assessment_add"),
         {
-            "ask": ask.pk, "status": "realised", "judged_by": "editorial", "rationale": "Same ask.",
-            "note": "", "change_reason": "",
-            "evidence-TOTAL_FORMS": "1", "evidence-INITIAL_FORMS": "0",
-            "evidence-MIN_NUM_FORMS": "0", "evidence-MAX_NUM_FORMS": "1000",
-            "evidence-0-recommendation": str(recommendation.pk), "evidence-0-quote": "kinship carers paid leave",
+            "ask": ask.pk,
+            "status": "realised",
+            "judged_by": "editorial",
+            "rationale": "Same ask.",
+            "note": "",
+            "change_reason": "",
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-INITIAL_FORMS": "0",
+            "evidence-MIN_NUM_FORMS": "0",
+            "evidence-MAX_NUM_FORMS": "1000",
+            "evidence-0-recommendation": str(recommendation.pk),
+            "evidence-0-quote": "kinship carers paid leave",
         },
     )
     assert response.status_code == 302

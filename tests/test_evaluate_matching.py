@@ -52,20 +52,50 @@ def test_the_shipped_gold_file_prints_each_ask_then_the_figures_last(corpus):
 def recommendations(db):
     chapter = factories.chapter()
     return [
-        factories.recommendation(chapter=chapter, ref="1.1", text="Give kinship carers paid leave from work."),
-        factories.recommendation(chapter=chapter, ref="1.2", text="Remove the intentionality test for homeless care leavers."),
-        factories.recommendation(chapter=chapter, ref="1.3", text="Introduce national pay scales for social workers."),
+        factories.recommendation(
+            chapter=chapter, ref="1.1", text="Give kinship carers paid leave from work."
+        ),
+        factories.recommendation(
+            chapter=chapter,
+            ref="1.2",
+            text="Remove the intentionality test for homeless care leavers.",
+        ),
+        factories.recommendation(
+            chapter=chapter, ref="1.3", text="Introduce national pay scales for social workers."
+        ),
     ]
 
 
-def test_figures_count_hits_among_heard_asks_and_agreement_on_absent_among_all(recommendations, tmp_path):
+def test_figures_count_hits_among_heard_asks_and_agreement_on_absent_among_all(
+    recommendations, tmp_path
+):
     gold = _gold(
         tmp_path,
         [
-            {"organisation": "A", "ask": "Paid leave for kinship carers", "status": "realised", "recommendations": ["1.1"]},
-            {"organisation": "A", "ask": "Homeless care leavers and the intentionality test", "status": "partly", "recommendations": ["1.3"]},
-            {"organisation": "A", "ask": "Lower speed limits near airports", "status": "absent", "recommendations": []},
-            {"organisation": "A", "ask": "National pay scales for social workers", "status": "absent", "recommendations": []},
+            {
+                "organisation": "A",
+                "ask": "Paid leave for kinship carers",
+                "status": "realised",
+                "recommendations": ["1.1"],
+            },
+            {
+                "organisation": "A",
+                "ask": "Homeless care leavers and the intentionality test",
+                "status": "partly",
+                "recommendations": ["1.3"],
+            },
+            {
+                "organisation": "A",
+                "ask": "Lower speed limits near airports",
+                "status": "absent",
+                "recommendations": [],
+            },
+            {
+                "organisation": "A",
+                "ask": "National pay scales for social workers",
+                "status": "absent",
+                "recommendations": [],
+            },
         ],
     )
     assert _evaluate(gold)[-1] == "top1_recall=0.50 top3_recall=1.00 absent_accuracy=0.75 n=4"
@@ -74,8 +104,15 @@ def test_figures_count_hits_among_heard_asks_and_agreement_on_absent_among_all(r
 def test_refs_unknown_to_the_database_are_reported_not_fatal(recommendations, tmp_path):
     gold = _gold(
         tmp_path,
-        [{"organisation": "A", "ask": "Paid leave for kinship carers", "status": "partly",
-          "recommendations": ["1.1", "9.99"], "note": "ignored"}],
+        [
+            {
+                "organisation": "A",
+                "ask": "Paid leave for kinship carers",
+                "status": "partly",
+                "recommendations": ["1.1", "9.99"],
+                "note": "ignored",
+            }
+        ],
     )
     lines = _evaluate(gold)
     assert any("not in the database: 9.99" in line for line in lines)
@@ -87,9 +124,15 @@ def test_refs_unknown_to_the_database_are_reported_not_fatal(recommendations, tm
     [
         ("{not json", "is not valid JSON"),
         ('{"ask": "x"}', "non-empty JSON list"),
-        ('[{"organisation": "A", "ask": "x", "status": "maybe", "recommendations": []}]', "status 'maybe'"),
+        (
+            '[{"organisation": "A", "ask": "x", "status": "maybe", "recommendations": []}]',
+            "status 'maybe'",
+        ),
         ('[{"organisation": "A", "status": "absent"}]', "entry 1 has no 'ask' text"),
-        ('[{"organisation": "A", "ask": "x", "status": "partly", "recommendations": "1.1"}]', "not a list of refs"),
+        (
+            '[{"organisation": "A", "ask": "x", "status": "partly", "recommendations": "1.1"}]',
+            "not a list of refs",
+        ),
     ],
 )
 def test_a_malformed_gold_file_is_refused_in_one_line(recommendations, tmp_path, content, message):

@@ -10,11 +10,21 @@ from responses.models import Organisation, ResponseDocument
 from tests import factories
 
 
-def _import(path, *extra, organisation="Coram Voice", title="Our response", kind="case_for_change_response"):
+def _import(
+    path, *extra, organisation="Coram Voice", title="Our response", kind="case_for_change_response"
+):
     out = io.StringIO()
     call_command(
-        "import_response", str(path), "--organisation", organisation, "--title", title,
-        "--kind", kind, *extra, stdout=out,
+        "import_response",
+        str(path),
+        "--organisation",
+        organisation,
+        "--title",
+        title,
+        "--kind",
+        kind,
+        *extra,
+        stdout=out,
     )
     return out.getvalue()
 
@@ -33,7 +43,10 @@ def test_a_text_file_becomes_a_document_of_a_new_organisation(db, text_file):
     assert document.text == "We call for Staying Close for every child.\n\nThank you."
     assert document.organisation.name == "Coram Voice"
     assert document.organisation.slug == "coram-voice"
-    assert (document.published, document.published_precision) == (datetime.date(2021, 8, 1), "month")
+    assert (document.published, document.published_precision) == (
+        datetime.date(2021, 8, 1),
+        "month",
+    )
     assert document.url == "https://example.org/response"
     assert "Created organisation Coram Voice" in output
 
@@ -74,9 +87,14 @@ def test_html_is_reduced_to_its_readable_text(db, tmp_path):
 
 def test_markdown_is_kept_as_written(db, tmp_path):
     path = tmp_path / "asks.md"
-    path.write_text("# Asks\n\n1. Pay kinship carers.\n2. Extend Staying Close.\n", encoding="utf-8")
+    path.write_text(
+        "# Asks\n\n1. Pay kinship carers.\n2. Extend Staying Close.\n", encoding="utf-8"
+    )
     _import(path)
-    assert ResponseDocument.objects.get().text == "# Asks\n\n1. Pay kinship carers.\n2. Extend Staying Close."
+    assert (
+        ResponseDocument.objects.get().text
+        == "# Asks\n\n1. Pay kinship carers.\n2. Extend Staying Close."
+    )
 
 
 def _write(tmp_path, name: str, content: bytes):
@@ -98,7 +116,9 @@ def _write(tmp_path, name: str, content: bytes):
         ("only-script.html", b"<script>x()</script>", [], "has no text"),
     ],
 )
-def test_bad_input_is_refused_in_one_line_and_nothing_is_written(db, tmp_path, name, content, extra, message):
+def test_bad_input_is_refused_in_one_line_and_nothing_is_written(
+    db, tmp_path, name, content, extra, message
+):
     path = _write(tmp_path, name, content)
     with pytest.raises(CommandError, match=message) as refused:
         _import(path, *extra)
@@ -125,14 +145,18 @@ def test_an_oversized_file_is_refused(db, tmp_path, monkeypatch):
 
 def test_a_duplicate_document_is_refused_and_a_new_organisation_is_not_left_behind(db, text_file):
     _import(text_file)
-    with pytest.raises(CommandError, match="Coram Voice already has a document titled 'Our response'"):
+    with pytest.raises(
+        CommandError, match="Coram Voice already has a document titled 'Our response'"
+    ):
         _import(text_file)
     with pytest.raises(CommandError, match="already has a document with exactly this text"):
         _import(text_file, title="Another title")
     assert ResponseDocument.objects.count() == 1
 
 
-def test_a_refused_import_into_a_new_organisation_creates_no_organisation(db, text_file, monkeypatch):
+def test_a_refused_import_into_a_new_organisation_creates_no_organisation(
+    db, text_file, monkeypatch
+):
     def refuse(*args, **kwargs):
         raise importing.ImportRefused("refused after the organisation was created")
 

@@ -97,7 +97,9 @@ def test_shared_words_are_the_normalised_words_both_texts_contain(recommendation
 
 
 def test_a_text_without_words_gets_no_suggestions(recommendations):
-    assert matching.suggest(texts=["the and of", ""], recommendations=list(recommendations.values())) == [[], []]
+    assert matching.suggest(
+        texts=["the and of", ""], recommendations=list(recommendations.values())
+    ) == [[], []]
 
 
 def test_one_cdist_call_scores_a_whole_batch(recommendations, monkeypatch):
@@ -109,7 +111,9 @@ def test_one_cdist_call_scores_a_whole_batch(recommendations, monkeypatch):
         return real_cdist(*args, **kwargs)
 
     monkeypatch.setattr(matching.process, "cdist", counting_cdist)
-    matching.suggest(texts=["kinship", "advocacy", "housing"], recommendations=list(recommendations.values()))
+    matching.suggest(
+        texts=["kinship", "advocacy", "housing"], recommendations=list(recommendations.values())
+    )
     assert calls == [3]
 
 
@@ -150,7 +154,9 @@ def test_highlight_marks_shared_words_and_joins_back_into_the_text():
 
 @pytest.mark.parametrize("name", ["The Together Trust", "Together Trust Ltd", "together  trust"])
 def test_similar_names_finds_the_same_organisation_written_differently(name):
-    found = matching.similar_names(name=name, names=["Together Trust", "Become", "Action for Children"])
+    found = matching.similar_names(
+        name=name, names=["Together Trust", "Become", "Action for Children"]
+    )
     assert [other for other, _ in found] == ["Together Trust"]
 
 
@@ -207,7 +213,11 @@ def test_suggest_matches_never_overwrites_a_judgement_by_a_person_or_the_organis
     output = _run_suggest_matches("--document", str(document.pk))
 
     kept = Assessment.objects.get(ask=homeless)
-    assert (kept.status, kept.judged_by, kept.rationale) == (Status.ABSENT, judged_by, "Our own reading.")
+    assert (kept.status, kept.judged_by, kept.rationale) == (
+        Status.ABSENT,
+        judged_by,
+        "Our own reading.",
+    )
     assert kept.history.count() == 1
     assert Assessment.objects.get(ask=kinship).judged_by == JudgedBy.AUTOMATIC
     assert "Skipped 1 ask judged by a person or by the organisation itself" in output

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("gold", help="A JSON list of {organisation, ask, status, recommendations}.")
+        parser.add_argument(
+            "gold", help="A JSON list of {organisation, ask, status, recommendations}."
+        )
 
     def handle(self, *args, gold, **options):
         try:
@@ -29,7 +31,9 @@ class Command(BaseCommand):
         except UnicodeDecodeError:
             raise CommandError(f"{gold} is not UTF-8 text.") from None
         except json.JSONDecodeError as error:
-            raise CommandError(f"{gold} is not valid JSON: {error.msg} at line {error.lineno}.") from None
+            raise CommandError(
+                f"{gold} is not valid JSON: {error.msg} at line {error.lineno}."
+            ) from None
         try:
             asks = parse_gold(data)
         except GoldFileError as error:
@@ -40,18 +44,24 @@ class Command(BaseCommand):
 
         outcomes, figures = evaluate(gold=asks, recommendations=recommendations)
         for number, outcome in enumerate(outcomes, start=1):
-            mark = "ok" if outcome.absent_agrees and (outcome.top3 or not outcome.counts_for_recall) else "--"
-            self.stdout.write(f"{number:>3} {mark} {outcome.gold.organisation}: {_short(outcome.gold.ask)}")
+            mark = (
+                "ok"
+                if outcome.absent_agrees and (outcome.top3 or not outcome.counts_for_recall)
+                else "--"
+            )
+            self.stdout.write(
+                f"{number:>3} {mark} {outcome.gold.organisation}: {_short(outcome.gold.ask)}"
+            )
             expected = " ".join(outcome.gold.recommendations) or "none"
             self.stdout.write(f"       expected:  {outcome.gold.status} {expected}")
             suggested = ", ".join(
                 f"{s.recommendation.ref} ({s.score:.1f})" for s in outcome.suggestions[:3]
             )
-            self.stdout.write(f"       suggested: {outcome.suggested_status}; best {suggested or 'none'}")
+            self.stdout.write(
+                f"       suggested: {outcome.suggested_status}; best {suggested or 'none'}"
+            )
             if outcome.unknown:
-                self.stdout.write(
-                    f"       not in the database: {' '.join(outcome.unknown)}"
-                )
+                self.stdout.write(f"       not in the database: {' '.join(outcome.unknown)}")
             elif outcome.gold.status != "absent" and not outcome.expected:
                 self.stdout.write("       cites no recommendation: left out of recall")
         self.stdout.write(str(figures))

@@ -43,7 +43,9 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(str(error)) from None
         except DatabaseError as error:
-            raise CommandError(f"The database refused the import: {error}".splitlines()[0]) from None
+            raise CommandError(
+                f"The database refused the import: {error}".splitlines()[0]
+            ) from None
         if created:
             self.stdout.write(
                 f"Created organisation {document.organisation.name} "

@@ -49,12 +49,15 @@ class Command(BaseCommand):
                 skipped += 1
 
         counts = {Status.PARTLY: 0, Status.ABSENT: 0}
-        with transaction.atomic(), tqdm(
-            total=len(open_asks), unit="ask", desc="Suggesting", disable=None
-        ) as progress:
+        with (
+            transaction.atomic(),
+            tqdm(total=len(open_asks), unit="ask", desc="Suggesting", disable=None) as progress,
+        ):
             for start in range(0, len(open_asks), matching.BATCH_SIZE):
                 batch = open_asks[start : start + matching.BATCH_SIZE]
-                ranked = matching.suggest(texts=[a.text for a in batch], recommendations=recommendations)
+                ranked = matching.suggest(
+                    texts=[a.text for a in batch], recommendations=recommendations
+                )
                 for ask, suggestions in zip(batch, ranked):
                     status = matching.suggest_status(suggestions=suggestions)
                     assessments.record(
