@@ -125,7 +125,7 @@ def organisation_list(request):
 
 
 def organisation(request, slug):
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = get_object_or_404(Organisation.objects.with_status_counts(), slug=slug)
     asks = Ask.objects.for_organisation(organisation).with_status().with_comparison()
     expand = _expanded(request)
     if request.htmx and expand:
@@ -135,18 +135,17 @@ def organisation(request, slug):
 
     form = AskFilterForm(request.GET)
     rows = _with_nearest(list(form.filter(asks.counted())))
-    counts = Organisation.objects.with_status_counts().get(pk=organisation.pk)
     context = {
         "organisation": organisation,
         "form": form,
         "rows": rows,
         "expand": expand,
         "mix_chart": status_bars(
-            rows=[(organisation.name, _organisation_mix(counts))],
+            rows=[(organisation.name, _organisation_mix(organisation))],
             title=f"Status of {organisation.name}'s asks",
             labelled=False,
         ),
-        "asks_total": counts.asks_total,
+        "asks_total": organisation.asks_total,
         "documents": list(organisation.documents.all()),
         "themes": list(Theme.objects.all()),
         "statuses": Status.choices,
@@ -161,7 +160,7 @@ def organisation(request, slug):
 def _expanded(request) -> int | None:
     """The ask whose row is shown expanded, from `?expand=<id>`; nonsense is ignored."""
     value = request.GET.get("expand", "")
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**31 else None
 
 
 def document(request, pk):
@@ -198,6 +197,9 @@ def recommendation_list(request):
 
 
 def recommendation(request, ref):
+    # PostgreSQL refuses NUL and friends in a query; no ref contains them anyway.
+    if not ref.isprintable():
+        raise Http404("No recommendation has that reference.")
     recommendation = (
         with_demand(Recommendation.objects.with_provenance())
         .filter(ref=ref)

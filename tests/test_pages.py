@@ -141,6 +141,8 @@ def test_theme_page_sets_asks_beside_the_themes_recommendations(client, corpus):
         "/recommendations/99.x99/",
         "/themes/no-such-theme/",
         "/organisations/together-trust/extra/",
+        "/recommendations/%00/",
+        "/documents/99999999999999999999999/",
     ],
 )
 def test_unknown_slugs_refs_and_ids_give_the_404_page(client, corpus, url):
@@ -158,6 +160,7 @@ def test_unknown_slugs_refs_and_ids_give_the_404_page(client, corpus, url):
         "/recommendations/?chapter=-1&theme=&sort=nonsense",
         "/themes/family-help/?status=%00",
         "/search/?q=%00%01",
+        "/organisations/together-trust/?expand=%C2%B2&recommendation=%00",
         "/search/?q=" + "x" * 5000,
     ],
 )
