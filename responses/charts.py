@@ -94,7 +94,9 @@ def status_bars(
             shapes.append(
                 format_html(
                     '<text x="{}" y="{}" text-anchor="end" class="app-chart__label">{}</text>',
-                    label_width - 10, y + _BAR_HEIGHT / 2 + 6, _truncate(label, 28),
+                    label_width - 10,
+                    y + _BAR_HEIGHT / 2 + 6,
+                    _truncate(label, 28),
                 )
             )
         x = float(label_width)
@@ -107,21 +109,30 @@ def status_bars(
             shapes.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="1"/>',
-                    _n(x), y, _n(segment), _BAR_HEIGHT, fill,
+                    _n(x),
+                    y,
+                    _n(segment),
+                    _BAR_HEIGHT,
+                    fill,
                 )
             )
             if segment >= _MIN_LABELLED_WIDTH:
                 shapes.append(
                     format_html(
                         '<text x="{}" y="{}" text-anchor="middle" fill="{}" class="app-chart__number">{}</text>',
-                        _n(x + segment / 2), y + _BAR_HEIGHT / 2 + 6, ink, count,
+                        _n(x + segment / 2),
+                        y + _BAR_HEIGHT / 2 + 6,
+                        ink,
+                        count,
                     )
                 )
             x += segment
         shapes.append(
             format_html(
                 '<text x="{}" y="{}" class="app-chart__total">{}</text>',
-                _n(x + 8), y + _BAR_HEIGHT / 2 + 6, sum(counts.values()),
+                _n(x + 8),
+                y + _BAR_HEIGHT / 2 + 6,
+                sum(counts.values()),
             )
         )
 
@@ -134,7 +145,11 @@ def status_bars(
     svg = format_html(
         '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
         'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
-        width, height, width, height, f"{title}. {text}.",
+        width,
+        height,
+        width,
+        height,
+        f"{title}. {text}.",
         mark_safe("".join(shapes)),
     )
     return Chart(svg=svg, text=text)
@@ -150,7 +165,12 @@ def _legend(*, y: float) -> list[SafeString]:
             format_html(
                 '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="#0b0c0c" stroke-width="0.5"/>'
                 '<text x="{}" y="{}" class="app-chart__legend">{}</text>',
-                x, y, fill, x + 22, y + 13, label,
+                x,
+                y,
+                fill,
+                x + 22,
+                y + 13,
+                label,
             )
         )
         x += _legend_item_width(label)
@@ -172,4 +192,3 @@ def _truncate(label: str, length: int) -> str:
 
 def _n(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
-

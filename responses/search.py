@@ -57,9 +57,7 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
         return results
     return SearchResults(
         query=query,
-        organisations=_best(
-            wanted, Organisation.objects.all(), lambda o: [o.name], limit=limit
-        ),
+        organisations=_best(wanted, Organisation.objects.all(), lambda o: [o.name], limit=limit),
         asks=_best(
             wanted,
             Ask.objects.with_status().select_related("document__organisation"),

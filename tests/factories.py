@@ -103,7 +103,9 @@ def world(*, size: int) -> list[Organisation]:
         for recommendation_ in recommendations:
             recommendation_.themes.add(shared_theme)
             Source.objects.create(
-                recommendation=recommendation_, url="https://example.org/source", quote="loving home"
+                recommendation=recommendation_,
+                url="https://example.org/source",
+                quote="loving home",
             )
         organisation_ = organisation()
         earlier = document(organisation=organisation_, published_precision="day")
@@ -121,7 +123,9 @@ def world(*, size: int) -> list[Organisation]:
         ]:
             assessment(ask=_themed_ask(later, shared_theme), status=status, evidence=evidence)
         restating = _themed_ask(later, shared_theme, restates=first_wording)
-        assessment(ask=restating, status="partly", judged_by="organisation", evidence=recommendations[:1])
+        assessment(
+            ask=restating, status="partly", judged_by="organisation", evidence=recommendations[:1]
+        )
         _themed_ask(later, shared_theme)
         digest = document(organisation=organisation_, kind="case_for_change_digest")
         ask(document=digest)

@@ -1,6 +1,7 @@
 """What only a real browser shows: htmx swapping fragments, the URL following the filters,
 the back button, live search, and axe-core finding no serious accessibility problem."""
 
+import io
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ ROWS = "table.app-comparison tbody tr[id^=ask-]"
 
 @pytest.fixture
 def page(browser, live_server):
-    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    call_command("load_corpus", stdout=io.StringIO())
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)

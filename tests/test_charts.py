@@ -13,8 +13,10 @@ def test_the_summary_says_every_nonzero_count_in_words_best_first():
 
 def test_a_chart_is_an_image_with_its_numbers_in_its_text_alternative_and_on_the_bars():
     chart = status_bars(
-        rows=[("Together Trust", {"realised": 2, "partly": 7, "absent": 4}),
-              ("Become", {"realised": 4, "absent": 2})],
+        rows=[
+            ("Together Trust", {"realised": 2, "partly": 7, "absent": 4}),
+            ("Become", {"realised": 4, "absent": 2}),
+        ],
         title="Asks by organisation",
     )
     assert 'role="img"' in chart.svg
@@ -29,7 +31,10 @@ def test_a_chart_is_an_image_with_its_numbers_in_its_text_alternative_and_on_the
 
 def test_bars_share_one_scale_so_a_longer_bar_means_more_asks():
     chart = status_bars(rows=[("Large", {"absent": 10}), ("Small", {"absent": 5})], title="t")
-    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="28"', chart.svg)]
+    widths = [
+        float(w)
+        for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="28"', chart.svg)
+    ]
     assert widths[0] == 2 * widths[1]
 
 
@@ -39,7 +44,9 @@ def test_labels_are_escaped():
 
 
 def test_a_compact_chart_leaves_the_legend_to_the_page_but_keeps_its_numbers():
-    chart = status_bars(rows=[("", {"realised": 1, "absent": 3})], title="t", labelled=False, compact=True)
+    chart = status_bars(
+        rows=[("", {"realised": 1, "absent": 3})], title="t", labelled=False, compact=True
+    )
     assert ">absent</text>" not in chart.svg
     assert re.findall(r'class="app-chart__number">(\d+)<', chart.svg) == ["1", "3"]
     assert "1 realised, 3 absent" in chart.text

@@ -12,12 +12,15 @@ def comparison(client, url, **headers):
 
 
 def rows(html: str) -> list[str]:
-    return re.findall(r'<tr class="govuk-table__row" id="ask-\d+">.*?</tr>', html, re.S)
+    return re.findall(r'<tr class="govuk-table__row" id="ask-\d+">.*?</tr>', html, re.DOTALL)
 
 
 def test_one_row_per_counted_ask_with_status_in_words_and_colour(client, corpus):
     html = comparison(client, "/organisations/together-trust/")
-    assert len(rows(html)) == Ask.objects.counted().filter(document__organisation__slug="together-trust").count()
+    assert (
+        len(rows(html))
+        == Ask.objects.counted().filter(document__organisation__slug="together-trust").count()
+    )
     assert '<strong class="govuk-tag govuk-tag--red app-status">Absent</strong>' in html
     assert '<strong class="govuk-tag govuk-tag--yellow app-status">Partly realised</strong>' in html
     assert '<strong class="govuk-tag govuk-tag--green app-status">Realised</strong>' in html
@@ -58,7 +61,11 @@ def test_an_absent_ask_shows_the_nearest_recommendations_labelled_as_not_matches
 
 
 def test_a_restated_ask_shows_its_first_wording_and_the_earlier_one_has_no_row(client, corpus):
-    later = Ask.objects.filter(restates__isnull=False, document__organisation__slug="together-trust").select_related("restates").first()
+    later = (
+        Ask.objects.filter(restates__isnull=False, document__organisation__slug="together-trust")
+        .select_related("restates")
+        .first()
+    )
     html = comparison(client, "/organisations/together-trust/")
     row = next(r for r in rows(html) if f'id="ask-{later.pk}"' in r)
     assert "First asked in" in row
@@ -72,8 +79,16 @@ def test_digest_points_are_shown_as_points_not_asks(client, corpus):
 
 
 def test_a_row_expands_to_the_full_recommendation_text_and_rationale(client, corpus):
-    ask = Ask.objects.filter(assessment__evidence__isnull=False, document__organisation__slug="become").select_related("assessment").first()
-    fragment = comparison(client, f"/organisations/become/?expand={ask.pk}", **{"HX-Request": "true"})
+    ask = (
+        Ask.objects.filter(
+            assessment__evidence__isnull=False, document__organisation__slug="become"
+        )
+        .select_related("assessment")
+        .first()
+    )
+    fragment = comparison(
+        client, f"/organisations/become/?expand={ask.pk}", **{"HX-Request": "true"}
+    )
     assert "<html" not in fragment
     assert "Full recommendation text and rationale" in fragment
     assert ask.assessment.rationale.splitlines()[0][:40] in fragment.replace("&#x27;", "'")
@@ -87,5 +102,7 @@ def test_a_row_expands_to_the_full_recommendation_text_and_rationale(client, cor
 
 def test_expanding_an_ask_of_another_organisation_is_a_404(client, corpus):
     ask = Ask.objects.filter(document__organisation__slug="become").first()
-    response = client.get(f"/organisations/together-trust/?expand={ask.pk}", headers={"HX-Request": "true"})
+    response = client.get(
+        f"/organisations/together-trust/?expand={ask.pk}", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 404

@@ -45,7 +45,9 @@ def _asset_urls(html: str) -> str:
 
 def test_the_current_section_is_marked_in_the_navigation(client, corpus):
     html = page(client, "/recommendations/5.2/")
-    current = re.search(r'<a class="govuk-service-navigation__link" href="([^"]+)" aria-current="page"', html)
+    current = re.search(
+        r'<a class="govuk-service-navigation__link" href="([^"]+)" aria-current="page"', html
+    )
     assert current and current.group(1) == "/recommendations/"
 
 
@@ -76,8 +78,12 @@ def test_organisations_sort_by_share_realised_puts_the_highest_first(client, cor
     assert positions == sorted(positions)
 
 
-def test_document_page_highlights_each_ask_coloured_by_status_and_links_to_its_comparison(client, corpus):
-    document = ResponseDocument.objects.get(title="Did the Care Review listen to the people we support?")
+def test_document_page_highlights_each_ask_coloured_by_status_and_links_to_its_comparison(
+    client, corpus
+):
+    document = ResponseDocument.objects.get(
+        title="Did the Care Review listen to the people we support?"
+    )
     html = page(client, document.get_absolute_url())
     assert html.count('class="app-ask app-ask--') == document.asks.count()
     assert "app-ask--absent" in html and "app-ask--realised" in html
@@ -170,7 +176,9 @@ def test_bad_filter_values_are_ignored_not_an_error(client, corpus, url):
 
 def test_htmx_requests_get_only_the_fragment_and_responses_vary_on_it(client, corpus):
     full = client.get("/organisations/together-trust/?status=absent")
-    fragment = client.get("/organisations/together-trust/?status=absent", headers={"HX-Request": "true"})
+    fragment = client.get(
+        "/organisations/together-trust/?status=absent", headers={"HX-Request": "true"}
+    )
     assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
     assert "<html" in full.content.decode()
     html = fragment.content.decode()

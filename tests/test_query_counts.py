@@ -11,10 +11,22 @@ from . import factories
 
 HTMX = {"HX-Request": "true"}
 PAGE_NAMES = [
-    "overview", "organisations", "organisations fragment", "comparison", "comparison fragment",
-    "expanded row", "expanded row without javascript", "source reader", "recommendations",
-    "recommendations fragment", "recommendation", "themes", "theme", "theme fragment",
-    "search", "search fragment",
+    "overview",
+    "organisations",
+    "organisations fragment",
+    "comparison",
+    "comparison fragment",
+    "expanded row",
+    "expanded row without javascript",
+    "source reader",
+    "recommendations",
+    "recommendations fragment",
+    "recommendation",
+    "themes",
+    "theme",
+    "theme fragment",
+    "search",
+    "search fragment",
 ]
 
 
@@ -46,7 +58,9 @@ def pages(organisation):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_page_issues_the_same_queries_with_ten_times_the_data(client, django_assert_num_queries, name):
+def test_page_issues_the_same_queries_with_ten_times_the_data(
+    client, django_assert_num_queries, name
+):
     (organisation,) = factories.world(size=1)
     url, headers = pages(organisation)[name]
     with CaptureQueriesContext(connection) as once:

@@ -48,7 +48,9 @@ def test_search_page_lists_each_kind_of_result_and_fragment_swaps_alone(client, 
     html = client.get("/search/?q=stayng+close").content.decode()
     assert 'href="/recommendations/6.x3/"' in html
     assert "<html" in html
-    fragment = client.get("/search/?q=stayng+close", headers={"HX-Request": "true"}).content.decode()
+    fragment = client.get(
+        "/search/?q=stayng+close", headers={"HX-Request": "true"}
+    ).content.decode()
     assert fragment.lstrip().startswith('<div id="results">')
     assert 'href="/recommendations/6.x3/"' in fragment
 

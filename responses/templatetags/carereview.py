@@ -54,10 +54,7 @@ def marked(text: str, quote: str, around: int = 0):
     body = format_html_join(
         "",
         "{}",
-        (
-            (format_html("<mark>{}</mark>", s.text) if s.marked else s.text,)
-            for s in segments
-        ),
+        ((format_html("<mark>{}</mark>", s.text) if s.marked else s.text,) for s in segments),
     )
     return format_html("{}{}{}", prefix, body, suffix)
 
