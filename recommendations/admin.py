@@ -66,10 +66,19 @@ class RecommendationAdmin(admin.ModelAdmin):
         (None, {"fields": ["report", "ref", "number", "chapter", "chapter_inferred", "title"]}),
         (
             "Wording, from secondary sources",
-            {"description": PROVENANCE_NOTE, "fields": ["text", "confidence", "note"]},
+            {
+                "description": PROVENANCE_NOTE,
+                "fields": ["report_provenance", "text", "confidence", "note"],
+            },
         ),
         (None, {"fields": ["themes", "government_response"]}),
     ]
+
+    readonly_fields = ["report_provenance"]
+
+    @admin.display(description="Where the report's wording comes from")
+    def report_provenance(self, recommendation):
+        return recommendation.report.provenance or "—"
 
     def get_queryset(self, request):
         return (

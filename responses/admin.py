@@ -14,7 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from recommendations.models import Recommendation
@@ -59,14 +59,21 @@ class OrganisationForm(forms.ModelForm):
         name = cleaned.get("name")
         if self.instance.pk or not name or cleaned.get("confirm_new"):
             return cleaned
-        others = list(Organisation.objects.values_list("name", flat=True))
-        similar = matching.similar_names(name=name, names=others)
+        others = {o.name: o for o in Organisation.objects.order_by("-pk")}
+        similar = matching.similar_names(name=name, names=list(others))
         if similar:
-            listed = "; ".join(f"{other} ({score:.0f}% alike)" for other, score in similar)
+            listed = format_html_join(
+                "; ",
+                '<a href="{}">{}</a> ({}% alike)',
+                ((_admin_url(others[other]), other, f"{score:.0f}") for other, score in similar),
+            )
             raise ValidationError(
-                f"Similar organisations already exist: {listed}. If this is one of them, "
-                "add the document to it instead; otherwise tick “This is a different "
-                "organisation” and save again."
+                format_html(
+                    "Similar organisations already exist: {}. If this is one of them, add the "
+                    "document to it instead; otherwise tick “This is a different organisation” "
+                    "and save again.",
+                    listed,
+                )
             )
         return cleaned
 
@@ -305,6 +312,11 @@ class AskAdmin(admin.ModelAdmin):
         rows = []
         for rank, suggestion in enumerate(suggestions, start=1):
             recommendation = suggestion.recommendation
+            # The words as the recommendation writes them (its title included), not stems.
+            as_written = matching.highlight(
+                text=matching.recommendation_text(recommendation),
+                shared_words=suggestion.shared_words,
+            )
             rows.append(
                 {
                     "rank": rank,
@@ -313,7 +325,9 @@ class AskAdmin(admin.ModelAdmin):
                     "pieces": matching.highlight(
                         text=recommendation.text, shared_words=suggestion.shared_words
                     ),
-                    "shared": sorted(suggestion.shared_words),
+                    "shared": list(
+                        dict.fromkeys(piece.lower() for piece, marked in as_written if marked)
+                    ),
                     "quote": matching.evidence_quote(
                         recommendation_text=recommendation.text,
                         shared_words=suggestion.shared_words,

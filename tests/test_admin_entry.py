@@ -108,7 +108,11 @@ def test_adding_a_near_duplicate_organisation_asks_for_confirmation(admin_client
 
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "Similar organisations already exist: Together Trust" in response.content.decode()
+    existing = Organisation.objects.get(slug="together-trust")
+    assert (
+        f'Similar organisations already exist: <a href="{_change_url(existing)}">Together Trust</a>'
+        in response.content.decode()
+    )
     assert not Organisation.objects.filter(slug="the-together-trust").exists()
 
     response = admin_client.post(url, data | {"confirm_new": "on"})
