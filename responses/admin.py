@@ -427,6 +427,19 @@ class AskAdmin(admin.ModelAdmin):
 # --- Assessments -------------------------------------------------------------------------
 
 
+class HistoryToReadOnly(SimpleHistoryAdmin):
+    """History to read, never to revert: a revert would save one row around `record`,
+    without the rest of the judgement it belonged to."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class AssessmentForm(forms.ModelForm):
     replace_organisation_judgement = forms.BooleanField(
         required=False,
@@ -482,7 +495,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(HistoryToReadOnly):
     form = AssessmentForm
     list_display = ["ask", "organisation", "status", "judged_by", "evidence_count", "updated_at"]
     ordering = ["ask__document__organisation__name", "ask__document", "ask__position"]
@@ -547,7 +560,7 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(HistoryToReadOnly):
     """Read only: evidence is changed with its assessment, so that both stay one judgement."""
 
     list_display = ["recommendation", "ask", "quote"]

@@ -466,3 +466,15 @@ def test_viewers_may_read_an_assessments_history(viewer_client, corpus):
     assessment = Assessment.objects.first()
     url = reverse("admin:responses_assessment_history", args=[assessment.pk])
     assert viewer_client.get(url).status_code == 200
+
+
+def test_history_can_be_read_but_not_reverted_around_the_write_path(editor_client, db):
+    assessment = factories.assessment(status="absent", evidence=())
+    record(ask=assessment.ask, status="unclear", judged_by="editorial", reason="Second look")
+    version = assessment.history.last()
+    url = reverse("admin:responses_assessment_simple_history", args=[assessment.pk, version.pk])
+    assert editor_client.get(url).status_code == 200
+    response = editor_client.post(url, _assessment_form(assessment, status="absent"))
+    assert response.status_code == 403
+    assessment.refresh_from_db()
+    assert assessment.status == Status.UNCLEAR
