@@ -2,28 +2,29 @@
 spreadsheets read, and that `import_assessments` reads back.
 
 Each export is a `Table`: a documented column set and rows that are produced lazily from
-`QuerySet.iterator()`, so memory stays flat however many rows there are. Related values
-(themes, sources) come from a second query in the same order and are merged in as the
-rows stream by, so an export runs the same few queries for ten rows or a million.
+`QuerySet.iterator()`, so memory stays flat however many rows there are, in the same few
+queries for ten rows or a million.
 `write_csv` writes a table to any file; `csv_chunks` yields it as text for a
 streaming response. Both quote as RFC 4180 says and neutralise spreadsheet formulas.
 """
 
 import csv
 import datetime
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django import forms
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, FilteredRelation, Q
 from django.utils.text import slugify
 
-from recommendations.models import Recommendation, Source, SourceAbout, Theme
+from recommendations.models import Recommendation, SourceAbout, Theme
 
 from .filters import AskFilterForm, RecommendationFilterForm
-from .models import Ask, DatePrecision, Organisation, Status, with_demand
+from .models import HEARD, Ask, DatePrecision, Evidence, Organisation, Status, with_demand
 
 # The columns of asks.csv, in order. import_assessments reads the same columns back.
 ASK_COLUMNS = (
@@ -197,35 +198,15 @@ def exported_asks(form: AskFilterForm | None = None):
     return Ask.objects.filter(pk__in=asks.values("pk"))
 
 
-# Asks in export order. Every key is on the ask's own row, so the row query and the themes
-# query order asks identically and can be merged.
-_ASK_ORDER = (
-    "document__organisation__name",
-    "document__organisation_id",
-    F("document__published").asc(nulls_last=True),
-    "document_id",
-    "position",
-)
+def _grouped(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    """Consecutive rows that share their first value (a primary key), as one list each."""
+    for _, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        yield list(group)
 
 
-def _prefixed(order, prefix: str):
-    if isinstance(order, str):
-        return prefix + order
-    return F(prefix + order.expression.name).asc(nulls_last=True)
-
-
-def _merge(rows: Iterable, related: Iterator[tuple], *, key=lambda row: row[0]) -> Iterator[tuple]:
-    """Pair each row with the values of the `related` (key, value) pairs that share its
-    `key`. Both streams come in the same key order; rows with one key are consecutive."""
-    pending = next(related, None)
-    current_key, values = object(), []
-    for row in rows:
-        if key(row) != current_key:
-            current_key, values = key(row), []
-            while pending is not None and pending[0] == current_key:
-                values.append(pending[1])
-                pending = next(related, None)
-        yield row, values
+def _unique(values: Iterable) -> list:
+    """`values` without repeats or None, in the order first seen."""
+    return [value for value in dict.fromkeys(values) if value is not None]
 
 
 # asks.csv's columns where they are stored as they are written, in column order.
@@ -236,10 +217,8 @@ _DOCUMENT_FIELDS = (
     "document__kind",
 )
 _ASK_FIELDS = ("position", "text", "title")
-_JUDGEMENT_FIELDS = (
-    "status",
-    "assessment__judged_by",
-    "assessment__rationale",
+_JUDGEMENT_FIELDS = ("status", "assessment__judged_by", "assessment__rationale")
+_LINK_FIELDS = (
     "assessment__evidence__recommendation__ref",
     "assessment__evidence__recommendation__title",
     "assessment__evidence__recommendation__chapter__number",
@@ -250,15 +229,23 @@ _JUDGEMENT_FIELDS = (
 def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> Table:
     """asks.csv: one row per ask and recommendation linked to it as evidence; an ask with
     no link has one row with the recommendation columns empty. Ordered by organisation,
-    document (earliest first), ask position, then recommendation chapter and ref."""
+    document (earliest first), ask position, then recommendation chapter and ref.
+
+    One query reads each ask once per link and theme, so that every value comes from the
+    same moment however long the download; the rows of one ask are folded together here."""
     rows = (
         exported_asks(form)
         .with_status()
         .order_by(
-            *_ASK_ORDER,
+            "document__organisation__name",
+            "document__organisation_id",
+            F("document__published").asc(nulls_last=True),
+            "document_id",
+            "position",
             "assessment__evidence__recommendation__chapter__number",
             "assessment__evidence__recommendation__ref",
             "assessment__evidence__id",
+            "themes__slug",
         )
         .values_list(
             "pk",
@@ -268,29 +255,32 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
             *_DOCUMENT_FIELDS,
             *_ASK_FIELDS,
             *_JUDGEMENT_FIELDS,
+            "assessment__evidence__id",
+            *_LINK_FIELDS,
+            "themes__slug",
         )
         .iterator(chunk_size=chunk_size)
     )
-    themes = (
-        Ask.themes.through.objects.filter(ask__in=exported_asks(form))
-        .order_by(*(_prefixed(order, "ask__") for order in _ASK_ORDER), "theme__slug")
-        .values_list("ask_id", "theme__slug")
-        .iterator(chunk_size=chunk_size)
-    )
-    ask_starts = len(_DOCUMENT_FIELDS)
+    ask_starts = 4 + len(_DOCUMENT_FIELDS)
     judgement_starts = ask_starts + len(_ASK_FIELDS)
+    link_starts = judgement_starts + len(_JUDGEMENT_FIELDS)
 
     def build() -> Iterator[list]:
-        for (pk, published, precision, url, *stored), theme_slugs in _merge(rows, themes):
-            yield [
-                *stored[:ask_starts],
+        for group in _grouped(rows):
+            pk, published, precision, url = group[0][:4]
+            themes = LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group)))
+            ask = [
+                *group[0][4:ask_starts],
                 partial_date(published, precision),
                 url,
                 pk,
-                *stored[ask_starts:judgement_starts],
-                LIST_SEPARATOR.join(theme_slugs),
-                *stored[judgement_starts:],
+                *group[0][ask_starts:judgement_starts],
+                themes,
+                *group[0][judgement_starts:link_starts],
             ]
+            links = {row[link_starts]: row[link_starts + 1 : -1] for row in group}
+            for link in [links[key] for key in _unique(links)] or [(None,) * len(_LINK_FIELDS)]:
+                yield [*ask, *link]
 
     return Table(name="asks", columns=ASK_COLUMNS, rows=build())
 
@@ -299,19 +289,18 @@ def recommendations_table(
     *, form: RecommendationFilterForm | None = None, chunk_size: int = 2000
 ) -> Table:
     """recommendations.csv: one row per recommendation that `form`'s filters leave (default
-    all), in the report's order, with how many organisations have an ask it realised, and
-    how many have an ask it partly realised."""
+    all), by chapter, with how many organisations have an ask it realised, and how many
+    have an ask it partly realised. Folded per recommendation as for asks; the counts come
+    from one grouped query, a few numbers per recommendation."""
     selected = with_demand(Recommendation.objects.all())
     if form is not None:
         selected = form.filter(selected)
     chosen = Recommendation.objects.filter(pk__in=selected.values("pk"))
-    order = ("chapter__number", "id")
     rows = (
-        chosen.order_by(*order)
-        .annotate(
-            organisations_realised=_organisations_where(Status.REALISED),
-            organisations_partly=_organisations_where(Status.PARTLY),
+        chosen.annotate(
+            wording=FilteredRelation("sources", condition=Q(sources__about=SourceAbout.WORDING))
         )
+        .order_by("chapter__number", "id", "wording__position", "wording__id", "themes__slug")
         .values_list(
             "pk",
             "ref",
@@ -321,28 +310,16 @@ def recommendations_table(
             "title",
             "text",
             "confidence",
-            "organisations_realised",
-            "organisations_partly",
+            "wording__url",
+            "themes__slug",
         )
-        .iterator(chunk_size=chunk_size)
-    )
-    themes = (
-        Recommendation.themes.through.objects.filter(recommendation__in=chosen)
-        .order_by(*(f"recommendation__{key}" for key in order), "theme__slug")
-        .values_list("recommendation_id", "theme__slug")
-        .iterator(chunk_size=chunk_size)
-    )
-    sources = (
-        Source.objects.filter(recommendation__in=chosen, about=SourceAbout.WORDING)
-        .order_by(*(f"recommendation__{key}" for key in order), "position", "id")
-        .values_list("recommendation_id", "url")
         .iterator(chunk_size=chunk_size)
     )
 
     def build() -> Iterator[list]:
-        with_themes = _merge(rows, themes)
-        for (row, theme_slugs), urls in _merge(with_themes, sources, key=lambda pair: pair[0][0]):
-            _, ref, number, chapter, chapter_title, title, text, confidence, realised, partly = row
+        organisations = _organisations_heard(chosen)
+        for group in _grouped(rows):
+            pk, ref, number, chapter, chapter_title, title, text, confidence = group[0][:8]
             yield [
                 ref,
                 number,
@@ -350,22 +327,29 @@ def recommendations_table(
                 chapter_title,
                 title,
                 text,
-                LIST_SEPARATOR.join(theme_slugs),
+                LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group))),
                 confidence,
-                " ".join(urls),
-                realised,
-                partly,
+                " ".join(_unique(row[-2] for row in group)),
+                organisations.get((pk, Status.REALISED), 0),
+                organisations.get((pk, Status.PARTLY), 0),
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
 
 
-def _organisations_where(status: str) -> Count:
-    return Count(
-        "evidence__assessment__ask__document__organisation",
-        filter=Q(evidence__assessment__status=status),
-        distinct=True,
+def _organisations_heard(recommendations) -> dict[tuple[int, str], int]:
+    """How many organisations have an ask that each recommendation realises or partly
+    realises, by (recommendation pk, status)."""
+    counts = (
+        Evidence.objects.filter(recommendation__in=recommendations, assessment__status__in=HEARD)
+        .values("recommendation_id", "assessment__status")
+        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
+        .order_by()
     )
+    return {
+        (count["recommendation_id"], count["assessment__status"]): count["organisations"]
+        for count in counts
+    }
 
 
 def status_mix(counts: dict[str, int]) -> str:
