@@ -18,6 +18,7 @@ here decides: `suggest` ranks, `suggest_status` proposes, a person or `assessmen
 does the rest.
 """
 
+import functools
 import itertools
 import math
 import re
@@ -155,6 +156,8 @@ def _british(word: str) -> str:
     return _ZE.sub(r"\1s\2", word)
 
 
+# Texts share most of their words, and stemming is the slow step of normalising.
+@functools.lru_cache(maxsize=100_000)
 def _normal_word(token: str) -> str | None:
     """One token of lower-cased text as a normalised word, or None for a stop word."""
     word = token.removesuffix("'s").replace("'", "")
@@ -236,13 +239,18 @@ def suggest(
     # Smoothed IDF; a word no recommendation uses is as rare as a word can be.
     idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in document_frequency.items()}
     unseen = math.log(1 + count) + 1
-    vocabulary = {feature: i for i, feature in enumerate(idf)}
 
-    recommendation_matrix = np.zeros((count, len(vocabulary)), dtype=np.float32)
+    # Each feature's recommendations, so that only shared features are ever touched: a
+    # dense recommendations-by-vocabulary matrix would grow with the square of the data.
+    postings: dict[str, list[int]] = {}
     for row, features in enumerate(recommendation_features):
         for feature in features:
-            recommendation_matrix[row, vocabulary[feature]] = _feature_weight(feature, idf, unseen)
-    recommendation_norms = np.linalg.norm(recommendation_matrix, axis=1)
+            postings.setdefault(feature, []).append(row)
+    index = {feature: np.array(rows) for feature, rows in postings.items()}
+    squared = {feature: _feature_weight(feature, idf, unseen) ** 2 for feature in idf}
+    recommendation_norms = np.sqrt(
+        [sum(squared[f] for f in features) for features in recommendation_features]
+    )
     recommendation_strings = [" ".join(words) for words in recommendation_words]
 
     results: list[list[Suggestion]] = []
@@ -255,27 +263,19 @@ def suggest(
             scorer=fuzz.token_set_ratio,
             dtype=np.float32,
         )
-        ask_matrix = np.zeros((len(batch), len(vocabulary)), dtype=np.float32)
-        ask_norms = np.zeros(len(batch), dtype=np.float32)
+        cosine = np.zeros((len(batch), count))
         for row, words in enumerate(batch_words):
-            weights = []
+            ask_norm = 0.0
             for feature in _features(words):
-                weight = _feature_weight(feature, idf, unseen)
+                if feature in index:
+                    cosine[row, index[feature]] += squared[feature]
+                    ask_norm += squared[feature]
                 # An ask's own phrases that no recommendation uses would only lengthen
                 # long asks; its single words still count, as content the report lacks.
-                if " " in feature and feature not in vocabulary:
-                    continue
-                weights.append(weight)
-                if feature in vocabulary:
-                    ask_matrix[row, vocabulary[feature]] = weight
-            ask_norms[row] = math.sqrt(sum(w * w for w in weights))
-        denominators = np.outer(ask_norms, recommendation_norms)
-        cosine = np.divide(
-            ask_matrix @ recommendation_matrix.T,
-            denominators,
-            out=np.zeros_like(denominators),
-            where=denominators > 0,
-        )
+                elif " " not in feature:
+                    ask_norm += _feature_weight(feature, idf, unseen) ** 2
+            denominators = math.sqrt(ask_norm) * recommendation_norms
+            np.divide(cosine[row], denominators, out=cosine[row], where=denominators > 0)
         scores = 100 * WORD_WEIGHT * cosine + LIKENESS_WEIGHT * likeness
         for row, words in enumerate(batch_words):
             if not words:
