@@ -62,7 +62,7 @@ MATCH_THRESHOLD = 15.0
 EVIDENCE_MARGIN = 0.8
 EVIDENCE_LIMIT = 3
 
-# How many asks go into one `process.cdist` call and one matrix product, so that memory
+# How many asks go into one `process.cdist` call, so that memory
 # stays bounded however many asks are matched at once.
 BATCH_SIZE = 500
 
