@@ -111,15 +111,13 @@ def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
         if header is None:
             return [], [(1, "the file is empty; expected asks.csv's header and rows.")]
         # A BOM is there when the file was exported for Excel and read as plain UTF-8.
-        header = [unguard(name) for name in header]
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         if header != list(ASK_COLUMNS):
             return [], [(1, _header_error(header))]
         line = reader.line_num + 1
         for cells in reader:
-            row_errors = _read_row(cells, line=line, judgements=judgements)
-            errors += row_errors
+            errors += _read_row(cells, line=line, judgements=judgements)
             line = reader.line_num + 1
     except UnicodeDecodeError:
         return [], [(reader.line_num + 1, "the file is not UTF-8 text; save it as CSV UTF-8.")]
