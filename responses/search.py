@@ -49,8 +49,9 @@ class SearchResults:
 
 def search(*, query: str, limit: int = 10) -> SearchResults:
     """Organisations, asks and recommendations whose words come close to `query`,
-    allowing for typos, best first, at most `limit` of each. Asks come annotated with
-    their `status`; a query shorter than three letters finds nothing."""
+    allowing for typos, best first, at most `limit` of each. Asks are the counted ones
+    (no digest points, no earlier wordings), annotated with their `status`; a query
+    shorter than three letters finds nothing."""
     results = SearchResults(query=query)
     wanted = default_process(query)
     if results.too_short:
@@ -60,7 +61,7 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
         organisations=_best(wanted, Organisation.objects.all(), lambda o: [o.name], limit=limit),
         asks=_best(
             wanted,
-            Ask.objects.with_status().select_related("document__organisation"),
+            Ask.objects.counted().with_status().select_related("document__organisation"),
             lambda a: [a.title, a.text],
             limit=limit,
         ),

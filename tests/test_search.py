@@ -1,5 +1,6 @@
 """Search forgives typos and finds organisations, asks and recommendations."""
 
+from responses.models import Ask
 from responses.search import SearchResults, search
 
 from . import factories
@@ -60,3 +61,9 @@ def test_search_finds_new_data_without_reindexing(db):
     assert [hit.item.slug for hit in search(query="fostr network").organisations] == [
         "foster-network-cymru"
     ]
+
+
+def test_digest_points_are_not_found_as_asks(corpus):
+    digest_point = Ask.objects.filter(document__kind="case_for_change_digest").first()
+    found = search(query=digest_point.title)
+    assert digest_point.pk not in {hit.item.pk for hit in found.asks}
