@@ -64,6 +64,9 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
     tags = page.locator(f"{ROWS} .app-status").all_inner_texts()
     assert tags == ["Absent"] * 4
     assert header_is_the_same_node(page), "the filter reloaded the page instead of swapping rows"
+    # Screen readers hear what the swap changed, from a live region outside the fragment.
+    assert page.locator("#results-status").inner_text() == "Showing 4 asks."
+    assert page.locator("#comparison #results-status").count() == 0
     check(page, "organisation-absent")
 
     first_row = page.locator(ROWS).first
@@ -97,6 +100,7 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
     result.wait_for()
     page.wait_for_url(re.compile(r"/search/\?q=stayng(\+|%20)close$"))
     assert header_is_the_same_node(page), "search reloaded the page instead of swapping results"
+    assert re.fullmatch(r"\d+ results?\.", page.locator("#results-status").inner_text())
     for link in page.locator("#results a").all():
         assert link.is_visible()
     check(page, "search")
