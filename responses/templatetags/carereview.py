@@ -40,12 +40,18 @@ def status_tag(status: str):
 
 @register.simple_tag
 def marked(text: str, quote: str, around: int = 0):
-    """`text` with `quote` in a <mark>. With `around`, only that many characters either
-    side of the quote are kept, the cuts shown with an ellipsis."""
+    """`text` with `quote` in a <mark>. With `around`, only about that many characters
+    either side of the quote are kept, cut between words and shown with an ellipsis."""
     segments = mark_quotes(text=text, quotes=[(quote, True)])
     if around and any(segment.marked for segment in segments):
         start = text.find(quote)
-        begin, end = max(0, start - around), min(len(text), start + len(quote) + around)
+        stop = start + len(quote)
+        begin, end = max(0, start - around), min(len(text), stop + around)
+        # Cut between words, never inside one.
+        if begin and (space := text.find(" ", begin, start)) >= 0:
+            begin = space + 1
+        if end < len(text) and (space := text.rfind(" ", stop, end)) >= 0:
+            end = space
         prefix = "…" if begin else ""
         suffix = "…" if end < len(text) else ""
         segments = mark_quotes(text=text[begin:end], quotes=[(quote, True)])
