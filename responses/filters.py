@@ -70,7 +70,7 @@ class OrganisationFilterForm(FilterForm):
     sort = forms.ChoiceField(
         required=False,
         label="Sort by",
-        choices=[("", "Name"), ("realised", "Share realised, highest first")],
+        choices=[("", "Name"), ("realised", "Share realised")],
     )
     q = forms.CharField(required=False, max_length=200, label="Name contains")
 
