@@ -3,6 +3,7 @@ splits it into asks, accepts a suggested recommendation, and finds it on the pub
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -28,6 +29,24 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+def _serious_problems(page, selector: str) -> list[str]:
+    """axe-core's serious and critical findings inside `selector`: the markup carereview
+    adds to admin, not Django admin's own."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (selector) => {
+            const results = await axe.run({include: [selector]}, {resultTypes: ["violations"]});
+            return results.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => `${v.id}: ${v.help} at ${v.nodes.map(n => n.target.join(" ")).join("; ")}`);
+        }""",
+        selector,
+    )
 
 
 def _success(page) -> str:
@@ -62,6 +81,7 @@ def test_an_editor_enters_a_response_splits_it_links_a_suggestion_and_sees_it_pu
     candidates = page.locator("#candidates tbody tr")
     row = candidates.filter(has_text=ASK)
     assert row.count() == 1
+    assert _serious_problems(page, "#split-form") == []
     row.locator("input[type=checkbox]").check()
     row.locator("input[type=text]").fill("Staying Close until 25 in residential care")
     page.click("input[value='Save the ticked asks']")
@@ -69,6 +89,7 @@ def test_an_editor_enters_a_response_splits_it_links_a_suggestion_and_sees_it_pu
 
     page.click("a.inlinechangelink")
     page.wait_for_url(re.compile(r"/admin/responses/ask/\d+/change/$"))
+    assert _serious_problems(page, "section.suggestions") == []
     suggestion = page.locator("#suggestions tbody tr").filter(has_text="6.x3")
     assert suggestion.locator("mark").count() >= 2
     quote = suggestion.locator("textarea[name=quote]").input_value()
