@@ -347,6 +347,9 @@ class AskAdmin(admin.ModelAdmin):
             "heard_statuses": [(s.value, s.label) for s in HEARD],
             "default_status": default_status,
             "current_assessment": current,
+            "current_evidence": list(current.evidence.select_related("recommendation"))
+            if current
+            else [],
             "judged_by_organisation": bool(current and current.judged_by == JudgedBy.ORGANISATION),
             "may_judge": request.user.has_perm("responses.change_assessment")
             and request.user.has_perm("responses.add_assessment"),

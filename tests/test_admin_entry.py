@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -257,6 +259,9 @@ def test_ask_page_shows_five_suggestions_with_shared_words_highlighted(editor_cl
     page = response.content.decode()
     assert "<mark>Staying</mark>" in page and "<mark>Close</mark>" in page
     assert 'value="Link 6.x3"' in page
+    assert re.search(
+        r"Partly realised\s+\(by the organisation itself\), citing <a [^>]+>6\.x3</a>", page
+    )
 
 
 def test_linking_a_suggestion_records_an_editorial_judgement_with_its_quote(editor_client, db):
