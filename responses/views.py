@@ -130,7 +130,15 @@ def organisation(request, slug):
     expand = _expanded(request)
     if request.htmx and expand:
         ask = get_object_or_404(asks, pk=expand)
-        context = {"organisation": organisation, "ask": _with_nearest([ask])[0], "focus": True}
+        # Beside a document's text the row, with its nearest recommendations, is not
+        # on screen: the panel shows them and links to the row.
+        in_panel = request.htmx.target == "comparison-panel"
+        context = {
+            "organisation": organisation,
+            "ask": _with_nearest([ask])[0] if in_panel else ask,
+            "focus": True,
+            "in_panel": in_panel,
+        }
         return _render(request, "responses/organisation.html", context, fragment="ask_detail")
 
     form = AskFilterForm(request.GET)

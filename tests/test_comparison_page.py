@@ -106,3 +106,23 @@ def test_expanding_an_ask_of_another_organisation_is_a_404(client, corpus):
         f"/organisations/together-trust/?expand={ask.pk}", headers={"HX-Request": "true"}
     )
     assert response.status_code == 404
+
+
+def test_beside_a_document_an_absent_ask_shows_its_nearest_recommendations_and_links_to_its_row(
+    client, corpus
+):
+    ask = Ask.objects.get(
+        assessment__status="absent", document__organisation__slug="action-for-children"
+    )
+    panel = comparison(
+        client,
+        f"/organisations/action-for-children/?expand={ask.pk}",
+        **{"HX-Request": "true", "HX-Target": "comparison-panel"},
+    )
+    assert "Nearest recommendations found automatically — not matches" in panel
+    assert f'href="/organisations/action-for-children/?expand={ask.pk}#ask-{ask.pk}"' in panel
+
+    in_row = comparison(
+        client, f"/organisations/action-for-children/?expand={ask.pk}", **{"HX-Request": "true"}
+    )
+    assert "not matches" not in in_row

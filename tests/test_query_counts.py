@@ -18,6 +18,7 @@ PAGE_NAMES = [
     "comparison fragment",
     "expanded row",
     "expanded row without javascript",
+    "expanded beside the document",
     "source reader",
     "recommendations",
     "recommendations fragment",
@@ -44,6 +45,10 @@ def pages(organisation):
         "comparison fragment": (f"{slug}?status=absent", HTMX),
         "expanded row": (f"{slug}?expand={absent.pk}", HTMX),
         "expanded row without javascript": (f"{slug}?expand={absent.pk}", {}),
+        "expanded beside the document": (
+            f"{slug}?expand={absent.pk}",
+            HTMX | {"HX-Target": "comparison-panel"},
+        ),
         "source reader": (document.get_absolute_url(), {}),
         "recommendations": ("/recommendations/", {}),
         "recommendations fragment": ("/recommendations/?sort=demand", HTMX),
