@@ -92,6 +92,15 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
     assert page.locator(ROWS).count() == 4
     assert page.locator("#filter-status").input_value() == "absent"
 
+    # Back again, past the filter that htmx pushed onto the history, and forward.
+    page.go_back()
+    page.wait_for_url(re.compile(r"/organisations/together-trust/$"))
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 14")
+    assert page.locator("#filter-status").input_value() == ""
+    page.go_forward()
+    page.wait_for_url(re.compile(r"\?status=absent$"))
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 4")
+
     page.get_by_role("link", name="Search").click()
     page.wait_for_url("**/search/")
     mark_header(page)
