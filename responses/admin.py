@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from recommendations.models import Recommendation
 
-from . import assessments, matching, splitting
+from . import assessments, matching, splitting, suggesting
 from .models import (
     HEARD,
     Ask,
@@ -203,6 +203,25 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
     @admin.display(description="Asks", ordering="ask_count")
     def ask_count(self, document):
         return document.ask_count
+
+    actions = ["suggest_recommendations"]
+
+    def has_judge_permission(self, request) -> bool:
+        return request.user.has_perms(["responses.add_assessment", "responses.change_assessment"])
+
+    @admin.action(
+        description="Suggest recommendations for their asks (automatic; never replaces "
+        "a judgement by a person or the organisation)",
+        permissions=["judge"],
+    )
+    def suggest_recommendations(self, request, queryset):
+        asks = Ask.objects.counted().filter(document__in=queryset).select_related("assessment")
+        stored = suggesting.store_suggestions(
+            asks=list(asks),
+            recommendations=list(Recommendation.objects.select_related("report")),
+            user=request.user,
+        )
+        self.message_user(request, str(stored), messages.SUCCESS)
 
     def get_urls(self):
         split = path(

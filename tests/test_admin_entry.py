@@ -483,3 +483,32 @@ def test_history_can_be_read_but_not_reverted_around_the_write_path(editor_clien
     assert response.status_code == 403
     assessment.refresh_from_db()
     assert assessment.status == Status.UNCLEAR
+
+
+def test_the_suggest_action_stores_automatic_suggestions_and_spares_judged_asks(editor_client, db):
+    chapter = factories.chapter()
+    factories.recommendation(chapter=chapter, text="Give kinship carers paid leave from work.")
+    factories.recommendation(
+        chapter=chapter, text="Introduce national pay scales for social workers."
+    )
+    document = factories.document(text="Kinship carers need paid leave. Pay scales matter.")
+    open_ask = factories.ask(document=document, text="Kinship carers need paid leave.")
+    judged = factories.ask(document=document, text="Pay scales matter.")
+    record(ask=judged, status="absent", judged_by="organisation", rationale="Our view.")
+
+    response = editor_client.post(
+        reverse("admin:responses_responsedocument_changelist"),
+        {"action": "suggest_recommendations", "_selected_action": [document.pk]},
+        follow=True,
+    )
+    assert "Stored 1 automatic suggestion" in response.content.decode()
+    assert "Skipped 1 ask judged by a person" in response.content.decode()
+    suggested = Assessment.objects.get(ask=open_ask)
+    assert (suggested.judged_by, suggested.status) == (JudgedBy.AUTOMATIC, Status.PARTLY)
+    assert suggested.history.get().history_user.username == "editor"
+    assert Assessment.objects.get(ask=judged).judged_by == JudgedBy.ORGANISATION
+
+
+def test_viewers_are_not_offered_the_suggest_action(viewer_client, db):
+    response = viewer_client.get(reverse("admin:responses_responsedocument_changelist"))
+    assert "suggest_recommendations" not in response.content.decode()
