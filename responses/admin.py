@@ -35,6 +35,11 @@ from .models import (
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
+def _may_judge(request) -> bool:
+    """Whether the user may write judgements: Editors may, Viewers may not."""
+    return request.user.has_perms(["responses.add_assessment", "responses.change_assessment"])
+
+
 def _admin_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
@@ -121,9 +126,7 @@ class AskInline(admin.TabularInline):
     show_change_link = True
     formfield_overrides = {
         # The model's TextField gives a large textarea; a row of asks needs a small one.
-        Ask._meta.get_field("text").__class__: {
-            "widget": forms.Textarea(attrs={"rows": 3, "cols": 60})
-        },
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
     }
 
 
@@ -207,7 +210,7 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
     actions = ["suggest_recommendations"]
 
     def has_judge_permission(self, request) -> bool:
-        return request.user.has_perms(["responses.add_assessment", "responses.change_assessment"])
+        return _may_judge(request)
 
     @admin.action(
         description="Suggest recommendations for their asks (automatic; never replaces "
@@ -370,8 +373,7 @@ class AskAdmin(admin.ModelAdmin):
             if current
             else [],
             "judged_by_organisation": bool(current and current.judged_by == JudgedBy.ORGANISATION),
-            "may_judge": request.user.has_perm("responses.change_assessment")
-            and request.user.has_perm("responses.add_assessment"),
+            "may_judge": _may_judge(request),
         }
 
     def _judge(self, request, ask: Ask, **judgement) -> None:
@@ -390,18 +392,11 @@ class AskAdmin(admin.ModelAdmin):
                 request, f"Judged “{ask}” {Status(judgement['status']).label.lower()}."
             )
 
-    def _may_judge(self, request) -> bool:
-        return (
-            request.method == "POST"
-            and request.user.has_perm("responses.change_assessment")
-            and request.user.has_perm("responses.add_assessment")
-        )
-
     def link_view(self, request, ask_id: int):
         """Link one suggested recommendation as evidence, keeping the ask's other
         evidence, and judge the ask editorially."""
         ask = get_object_or_404(Ask.objects.select_related("assessment"), pk=ask_id)
-        if not self._may_judge(request):
+        if request.method != "POST" or not _may_judge(request):
             raise PermissionDenied
         form = LinkForm(request.POST)
         if not form.is_valid():
@@ -434,7 +429,7 @@ class AskAdmin(admin.ModelAdmin):
     def absent_view(self, request, ask_id: int):
         """Judge that no recommendation realises the ask."""
         ask = get_object_or_404(Ask.objects.select_related("assessment"), pk=ask_id)
-        if not self._may_judge(request):
+        if request.method != "POST" or not _may_judge(request):
             raise PermissionDenied
         self._judge(
             request,
