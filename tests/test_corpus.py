@@ -182,3 +182,13 @@ def test_loading_the_corpus_twice_changes_nothing_and_keeps_edits(corpus):
     call_command("load_corpus", stdout=open("/dev/null", "w"))
     assert [m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)] == counts
     assert Ask.objects.get(pk=1).title == "Corrected by an editor"
+
+
+def test_each_shipped_judgement_starts_its_history_at_loading(corpus):
+    assessment = Assessment.objects.get(ask__title="Fully implement the UNCRC in England",
+                                        judged_by=JudgedBy.ORGANISATION)
+    history = list(assessment.history.all())
+    assert [(h.status, h.history_change_reason) for h in history] == [
+        ("absent", "Loaded from the shipped corpus")
+    ]
+    assert Evidence.history.count() == Evidence.objects.count()

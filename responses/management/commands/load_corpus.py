@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from recommendations.models import Report
+from responses.models import Assessment, Evidence
 
 CORPUS_FIXTURES = ["recommendations.json", "responses.json"]
 
@@ -27,4 +28,9 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             call_command("loaddata", *CORPUS_FIXTURES, verbosity=0)
+            # loaddata bypasses save(), so give each judgement the "before" of its first change.
+            for model in (Assessment, Evidence):
+                model.history.bulk_history_create(
+                    list(model.objects.all()), default_change_reason="Loaded from the shipped corpus"
+                )
         self.stdout.write(self.style.SUCCESS("Loaded the shipped corpus."))
