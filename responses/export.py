@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django import forms
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from recommendations.models import Recommendation, SourceAbout, Theme
 
-from .filters import AskFilterForm, RecommendationFilterForm
+from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
 from .models import HEARD, Ask, DatePrecision, Evidence, Organisation, Status, with_demand
 
 # The columns of asks.csv, in order. import_assessments reads the same columns back.
@@ -60,6 +61,15 @@ RECOMMENDATION_COLUMNS = (
     "sources",
     "organisations_realised",
     "organisations_partly",
+)
+
+ORGANISATION_COLUMNS = (
+    "organisation",
+    "organisation_slug",
+    "kind",
+    "asks",
+    *(f"asks_{status}" for status in Status.values),
+    "share_realised",
 )
 
 # The first columns of matrix.csv; one column per theme slug or recommendation ref follows.
@@ -296,11 +306,17 @@ def recommendations_table(
     if form is not None:
         selected = form.filter(selected)
     chosen = Recommendation.objects.filter(pk__in=selected.values("pk"))
+    # The page's order: by chapter, or by demand when the page is sorted so. Demand is a
+    # subquery here, as a join would multiply the rows that sources and themes add.
+    order = ["chapter__number", "id"]
+    if form is not None and form.values.get("sort") == "demand":
+        chosen = chosen.annotate(demand=Coalesce(Subquery(_demand()), 0))
+        order = ["-demand", *order]
     rows = (
         chosen.annotate(
             wording=FilteredRelation("sources", condition=Q(sources__about=SourceAbout.WORDING))
         )
-        .order_by("chapter__number", "id", "wording__position", "wording__id", "themes__slug")
+        .order_by(*order, "wording__position", "wording__id", "themes__slug")
         .values_list(
             "pk",
             "ref",
@@ -335,6 +351,38 @@ def recommendations_table(
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
+
+
+def _demand():
+    """How many organisations have an ask that the outer recommendation (partly) realises."""
+    return (
+        Evidence.objects.filter(recommendation=OuterRef("pk"), assessment__status__in=HEARD)
+        .values("recommendation")
+        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
+        .values("organisations")
+    )
+
+
+def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
+    """organisations.csv: the organisations page's scorecards, one row per organisation it
+    lists, in its order: how many asks each has by status, and the share realised."""
+    organisations = Organisation.objects.with_status_counts()
+    selected = form.filter(organisations) if form is not None else organisations
+
+    def build() -> Iterator[list]:
+        for organisation in selected:
+            counts = [getattr(organisation, f"asks_{status}") for status in Status.values]
+            total = organisation.asks_total
+            yield [
+                organisation.name,
+                organisation.slug,
+                organisation.kind,
+                total,
+                *counts,
+                f"{organisation.asks_realised / total:.2f}" if total else "",
+            ]
+
+    return Table(name="organisations", columns=ORGANISATION_COLUMNS, rows=build())
 
 
 def _organisations_heard(recommendations) -> dict[tuple[int, str], int]:

@@ -109,9 +109,11 @@ class RecommendationFilterForm(FilterForm):
             recommendations = recommendations.filter(chapter__number=values["chapter"])
         if "theme" in values:
             recommendations = recommendations.filter(themes__slug=values["theme"])
+        # Explicit: a queryset annotated with a count does not take Meta.ordering.
+        order = ["chapter__number", "id"]
         if values.get("sort") == "demand":
-            recommendations = recommendations.order_by("-demand", "chapter__number", "id")
-        return recommendations
+            order.insert(0, "-demand")
+        return recommendations.order_by(*order)
 
 
 class SearchForm(FilterForm):

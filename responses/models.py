@@ -61,13 +61,14 @@ class OrganisationQuerySet(models.QuerySet):
             value: Q(documents__asks__assessment__status=value) for value in Status.values
         }
         assessed_as[Status.NOT_ASSESSED] |= Q(documents__asks__assessment__isnull=True)
+        # By name, explicitly: a queryset annotated with counts does not take Meta.ordering.
         return self.annotate(
             asks_total=Count("documents__asks", filter=counted, distinct=True),
             **{
                 f"asks_{value}": Count("documents__asks", filter=counted & q, distinct=True)
                 for value, q in assessed_as.items()
             },
-        )
+        ).order_by("name", "id")
 
 
 class Organisation(models.Model):

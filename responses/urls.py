@@ -14,5 +14,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("export/asks.csv", views.export_asks, name="export_asks"),
     path("export/recommendations.csv", views.export_recommendations, name="export_recommendations"),
+    path("export/organisations.csv", views.export_organisations, name="export_organisations"),
     path("export/matrix.csv", views.export_matrix, name="export_matrix"),
 ]

@@ -297,6 +297,11 @@ def export_recommendations(request):
     return _csv_response(request, export.recommendations_table(form=form), form.values)
 
 
+def export_organisations(request):
+    form = OrganisationFilterForm(request.GET)
+    return _csv_response(request, export.organisations_table(form=form), form.values)
+
+
 def export_matrix(request):
     form = AskFilterForm(request.GET)
     by = export.ExportOptionsForm(request.GET).values["by"]

@@ -141,10 +141,41 @@ def test_the_recommendations_pages_export_link_exports_the_recommendations_it_li
     corpus, client, params
 ):
     page = client.get(reverse("recommendations"), params)
-    listed = {recommendation.ref for recommendation in page.context["recommendations"]}
+    listed = [recommendation.ref for recommendation in page.context["recommendations"]]
     _, _, rows = get_csv(client, export_link(page))
     assert listed
-    assert {row["ref"] for row in rows} == listed and len(rows) == len(listed)
+    assert [row["ref"] for row in rows] == listed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params", [{}, {"sort": "realised"}, {"kind": "membership_forum"}, {"q": "trust"}]
+)
+def test_the_organisations_pages_export_link_exports_its_scorecards_in_its_order(
+    corpus, client, params
+):
+    page = client.get(reverse("organisations"), params)
+    listed = page.context["organisations"]
+    _, header, rows = get_csv(client, export_link(page))
+    assert listed
+    assert header == list(export.ORGANISATION_COLUMNS)
+    assert [row["organisation_slug"] for row in rows] == [o.slug for o in listed]
+    for row, organisation in zip(rows, listed):
+        assert int(row["asks"]) == organisation.asks_total
+        assert [int(row[f"asks_{s}"]) for s in ("realised", "partly", "absent")] == [
+            organisation.asks_realised, organisation.asks_partly, organisation.asks_absent,
+        ]
+
+
+@pytest.mark.django_db
+def test_together_trusts_scorecard_row_counts_its_own_judgements(corpus, client):
+    _, _, rows = get_csv(client, reverse("export_organisations"))
+    row = next(row for row in rows if row["organisation_slug"] == "together-trust")
+    assert (row["asks"], row["asks_realised"], row["asks_partly"], row["asks_absent"]) == (
+        "14", "2", "7", "4",
+    )
+    assert row["asks_not_assessed"] == "1"
+    assert row["share_realised"] == "0.14"
 
 
 @pytest.mark.django_db

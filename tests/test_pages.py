@@ -4,9 +4,12 @@ with a 404 or by ignoring it, never a 500."""
 import re
 
 import pytest
+from django.urls import reverse
 
 from recommendations.models import Recommendation, Theme
 from responses.models import Organisation, ResponseDocument
+
+from . import factories
 
 
 def page(client, url, **headers):
@@ -191,3 +194,20 @@ def test_a_history_restore_gets_the_whole_page(client, corpus):
         headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
     )
     assert "<html" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_recommendations_are_listed_by_chapter_then_in_the_reports_order(corpus, client):
+    listed = client.get(reverse("recommendations")).context["recommendations"]
+    assert [r.pk for r in listed] == list(
+        Recommendation.objects.order_by("chapter__number", "id").values_list("pk", flat=True)
+    )
+    assert [r.ref for r in listed].index("6.x10") < [r.ref for r in listed].index("7.x1")
+
+
+@pytest.mark.django_db
+def test_organisations_are_listed_by_name(corpus, client):
+    factories.organisation(name="Aardvark Trust", slug="aardvark-trust")
+    listed = client.get(reverse("organisations")).context["organisations"]
+    assert [o.name for o in listed] == sorted(o.name for o in listed)
+    assert listed[0].name == "Aardvark Trust"
