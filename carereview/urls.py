@@ -4,5 +4,4 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("responses.urls")),
-    path("", include("recommendations.urls")),
 ]
