@@ -11,7 +11,8 @@ telling words ("Staying Close", "kinship", "advocacy"). So the score has two par
   order and wording that differs a little.
 
 Both work on `normalise`d text: lower case, straight quotes, British spellings, no stop
-words, each word reduced to its stem ("carers" and "carer" are one word).
+words, each word reduced to its stem ("carers" and "carer" are one word), and the field's
+synonyms read as one word ("young people" and "children" are "child").
 
 Nothing here touches the database beyond the recommendations it is given, and nothing
 here decides: `suggest` ranks, `suggest_status` proposes, a person or `assessments.record`
@@ -174,11 +175,56 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _stems(text: str) -> list[str]:
+    return [word for token in _tokens(text) if (word := _normal_word(token))]
+
+
+# The field's several words for one thing: each variant is read as its key, so that an
+# ask and a recommendation worded differently still share a word. Only the general
+# vocabulary of children's social care, never an ask's own phrase: the Final Report
+# mostly says "children" where charities write "young people", and calls "early help"
+# "Family Help". Written as people write them; one form of each word is enough, as
+# both sides are normalised like any other text.
+SYNONYMS = {
+    # The stemmer leaves the irregular plural alone: "children" and "child" are one word.
+    "child": ("children", "young people", "young person"),
+    "advocacy": ("advocate", "voice"),
+    "family help": ("early help",),
+    "care leaver": ("leaving care", "care experienced", "care experience"),
+    "kinship": ("family network",),
+    "funding": ("investment", "invest", "money", "budget", "finance", "financial"),
+    "practitioner": ("professional",),
+    "local authority": ("council",),
+    "foster carer": ("foster parent",),
+}
+
+_SYNONYM_STEMS = {
+    tuple(_stems(variant)): _stems(word)
+    for word, variants in SYNONYMS.items()
+    for variant in variants
+}
+_LONGEST_SYNONYM = max(map(len, _SYNONYM_STEMS))
+
+
 def normalise_words(text: str) -> list[str]:
     """The normalised words of `text`, in order: lower case, straight apostrophes,
     British spellings, stop words dropped, each word stemmed ("Organizations'" and
-    "organisation" give the same word)."""
-    return [word for token in _tokens(text) if (word := _normal_word(token))]
+    "organisation" give the same word), and each of the field's synonyms read as the
+    one word of its line in SYNONYMS ("young people" and "children" give "child")."""
+    stems = _stems(text)
+    words: list[str] = []
+    at = 0
+    while at < len(stems):
+        # The longest synonym that starts here, so a phrase wins over a word inside it.
+        for length in range(min(_LONGEST_SYNONYM, len(stems) - at), 0, -1):
+            if (synonym := _SYNONYM_STEMS.get(tuple(stems[at : at + length]))) is not None:
+                words.extend(synonym)
+                at += length
+                break
+        else:
+            words.append(stems[at])
+            at += 1
+    return words
 
 
 def normalise(text: str) -> str:
@@ -332,7 +378,8 @@ def highlight(*, text: str, shared_words: Iterable[str]) -> list[tuple[str, bool
         if not piece:
             continue
         normal = normalise_words(piece)
-        pieces.append((piece, len(normal) == 1 and normal[0] in shared))
+        # One word can stand for a phrase of the field ("councils": "local authority").
+        pieces.append((piece, bool(normal) and shared.issuperset(normal)))
     return pieces
 
 

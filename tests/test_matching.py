@@ -31,6 +31,23 @@ def test_normalise_treats_plurals_and_possessives_as_one_word():
     assert matching.normalise("children’s carers") == matching.normalise("children carer")
 
 
+def test_normalise_reads_the_fields_synonyms_as_one_word():
+    assert matching.normalise("young people leaving care") == matching.normalise(
+        "children who are care leavers"
+    )
+    assert matching.normalise("Early help") == matching.normalise("Family Help")
+    assert matching.normalise("advocates") == matching.normalise("advocacy")
+
+
+def test_normalise_keeps_a_word_that_only_starts_a_synonym():
+    assert matching.normalise_words("young carers leaving school") == [
+        "young",
+        "carer",
+        "leav",
+        "school",
+    ]
+
+
 def test_normalise_keeps_rare_names_and_numbers():
     words = matching.normalise_words("Implement the UNCRC; Staying Close to 23")
     assert "uncrc" in words and "23" in words and "close" in words
@@ -96,6 +113,17 @@ def test_shared_words_are_the_normalised_words_both_texts_contain(recommendation
     assert suggestions[0].shared_words == frozenset({"stay", "close"})
 
 
+def test_a_synonym_is_shared_by_texts_worded_differently(recommendations):
+    [suggestions] = matching.suggest(
+        texts=["Independent advocates for young people in care"],
+        recommendations=list(recommendations.values()),
+    )
+    assert suggestions[0].recommendation == recommendations["advocacy"]
+    assert suggestions[0].shared_words == frozenset(
+        matching.normalise_words("independent advocacy children care")
+    )
+
+
 def test_a_text_without_words_gets_no_suggestions(recommendations):
     assert matching.suggest(
         texts=["the and of", ""], recommendations=list(recommendations.values())
@@ -150,6 +178,12 @@ def test_highlight_marks_shared_words_and_joins_back_into_the_text():
     pieces = matching.highlight(text=text, shared_words={"stay", "close"})
     assert "".join(piece for piece, _ in pieces) == text
     assert [piece for piece, marked in pieces if marked] == ["Staying", "Close"]
+
+
+def test_highlight_marks_a_word_that_stands_for_a_shared_phrase():
+    shared = set(matching.normalise_words("local authorities"))
+    pieces = matching.highlight(text="Councils fund it.", shared_words=shared)
+    assert [piece for piece, marked in pieces if marked] == ["Councils"]
 
 
 @pytest.mark.parametrize("name", ["The Together Trust", "Together Trust Ltd", "together  trust"])
