@@ -90,6 +90,15 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# The names of the Review and its interim report: an ask cites them to say what it
+# answers ("Chapter 4 of The Case for Change doesn't focus enough on ..."), not what it
+# asks for, so they are dropped like the framing words above. (The Final Report needs no
+# entry: without the stop word "report" it would drop every "final".)
+FRAMING_PHRASES = (
+    "the Case for Change",
+    "the Independent Review of Children's Social Care",
+)
+
 # American spellings that a suffix rule cannot catch, mapped to British ones. Whole
 # words only; the -ize/-yze rule below covers "organize", "analyze" and their kin.
 BRITISH_SPELLINGS = {
@@ -198,27 +207,30 @@ SYNONYMS = {
     "foster carer": ("foster parent",),
 }
 
-_SYNONYM_STEMS = {
-    tuple(_stems(variant)): _stems(word)
-    for word, variants in SYNONYMS.items()
-    for variant in variants
+_PHRASES = {
+    **{
+        tuple(_stems(variant)): _stems(word)
+        for word, variants in SYNONYMS.items()
+        for variant in variants
+    },
+    **{tuple(_stems(phrase)): [] for phrase in FRAMING_PHRASES},
 }
-_LONGEST_SYNONYM = max(map(len, _SYNONYM_STEMS))
+_LONGEST_PHRASE = max(map(len, _PHRASES))
 
 
 def normalise_words(text: str) -> list[str]:
     """The normalised words of `text`, in order: lower case, straight apostrophes,
-    British spellings, stop words dropped, each word stemmed ("Organizations'" and
-    "organisation" give the same word), and each of the field's synonyms read as the
-    one word of its line in SYNONYMS ("young people" and "children" give "child")."""
+    British spellings, stop words and the names of the Review's documents dropped, each
+    word stemmed ("Organizations'" and "organisation" give the same word), and each of
+    the field's synonyms read as its key in SYNONYMS ("young people" gives "child")."""
     stems = _stems(text)
     words: list[str] = []
     at = 0
     while at < len(stems):
-        # The longest synonym that starts here, so a phrase wins over a word inside it.
-        for length in range(min(_LONGEST_SYNONYM, len(stems) - at), 0, -1):
-            if (synonym := _SYNONYM_STEMS.get(tuple(stems[at : at + length]))) is not None:
-                words.extend(synonym)
+        # The longest phrase that starts here, so a phrase wins over a word inside it.
+        for length in range(min(_LONGEST_PHRASE, len(stems) - at), 0, -1):
+            if (replacement := _PHRASES.get(tuple(stems[at : at + length]))) is not None:
+                words.extend(replacement)
                 at += length
                 break
         else:

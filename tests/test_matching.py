@@ -27,6 +27,13 @@ def test_normalise_drops_stop_words_and_the_framing_of_an_ask():
     assert matching.normalise("We call for the end of it") == matching.normalise("end")
 
 
+def test_normalise_drops_the_names_of_the_reviews_documents_but_not_their_words():
+    assert matching.normalise("Chapter 4 of The Case for Change ignores ethnicity") == (
+        matching.normalise("Chapter 4 ignores ethnicity")
+    )
+    assert matching.normalise_words("a case of independent change") == ["case", "independ", "chang"]
+
+
 def test_normalise_treats_plurals_and_possessives_as_one_word():
     assert matching.normalise("children’s carers") == matching.normalise("children carer")
 
