@@ -190,8 +190,8 @@ def _stems(text: str) -> list[str]:
 
 # The field's several words for one thing: each variant is read as its key, so that an
 # ask and a recommendation worded differently still share a word. Only the general
-# vocabulary of children's social care, never an ask's own phrase: the Final Report
-# mostly says "children" where charities write "young people", and calls "early help"
+# vocabulary of children's social care, never an ask's own phrase: the recommendations
+# mostly say "children" where charities write "young people", and call "early help"
 # "Family Help". Written as people write them; one form of each word is enough, as
 # both sides are normalised like any other text.
 SYNONYMS = {
