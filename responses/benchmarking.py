@@ -318,15 +318,15 @@ def table(results: dict) -> str:
     sizes = results["sizes"]
     lines = []
     head = "".join(f" | {s['organisations']:>5} orgs, {s['asks']:>6} asks " for s in sizes)
-    lines.append(f"{'page':<30}{head}")
-    lines.append(f"{'':<30}" + " | median  p95 ms  SQL   " * len(sizes))
+    lines.append(f"{'page':<36}{head}")
+    lines.append(f"{'':<36}" + " | median  p95 ms  SQL   " * len(sizes))
     for i, page in enumerate(sizes[0]["pages"] if sizes else []):
         cells = ""
         for size in sizes:
             p = size["pages"][i]
             flag = "" if p["status_code"] == 200 else f" HTTP {p['status_code']}"
             cells += f" | {p['median_ms']:>6.1f} {p['p95_ms']:>7.1f} {p['queries']:>4}{flag:<5}"
-        lines.append(f"{page['name'] + (' (htmx)' if page['htmx'] else ''):<30}{cells}")
+        lines.append(f"{page['name'] + (' (htmx)' if page['htmx'] else ''):<36}{cells}")
     lines.append("")
     for size in sizes:
         m, s = size["matching"], size["search"]
