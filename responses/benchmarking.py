@@ -79,17 +79,24 @@ def pages_to_measure() -> list[tuple[str, str, bool]]:
     a recommendation the organisation's evidence cites: the same rows at every size (see
     `synthetic.seed`), in lists that grow with the corpus."""
     absent = (
-        Ask.objects.counted().with_status()
+        Ask.objects.counted()
+        .with_status()
         .filter(status=Status.ABSENT, document__organisation__synthetic=True)
-        .select_related("document__organisation").order_by("pk").first()
+        .select_related("document__organisation")
+        .order_by("pk")
+        .first()
     )
     if absent is None:
         raise synthetic.SyntheticCorpusError("The synthetic corpus has no absent ask to show.")
     organisation = absent.document.organisation
     theme = absent.themes.order_by("pk").first()
-    cited = Recommendation.objects.filter(
-        evidence__assessment__ask__document__organisation=organisation
-    ).order_by("pk").first()
+    cited = (
+        Recommendation.objects.filter(
+            evidence__assessment__ask__document__organisation=organisation
+        )
+        .order_by("pk")
+        .first()
+    )
     slug = organisation.slug
     pages = [
         ("overview", "/", False),
@@ -122,7 +129,7 @@ def measure_pages(*, runs: int) -> list[PageTiming]:
     for name, path, htmx in pages_to_measure():
         headers = {"HX-Request": "true"} if htmx else {}
 
-        def get():
+        def get(path=path, headers=headers):
             response = client.get(path, headers=headers)
             # A streamed body is produced only when read.
             if response.streaming:
@@ -134,10 +141,16 @@ def measure_pages(*, runs: int) -> list[PageTiming]:
         # Counted now: each later request clears the connection's query log.
         queries = len(captured.captured_queries)
         timing = time_calls(get, runs=runs)
-        timings.append(PageTiming(
-            name=name, path=path, htmx=htmx, status_code=status_code, queries=queries,
-            **asdict(timing),
-        ))
+        timings.append(
+            PageTiming(
+                name=name,
+                path=path,
+                htmx=htmx,
+                status_code=status_code,
+                queries=queries,
+                **asdict(timing),
+            )
+        )
     return timings
 
 
@@ -199,7 +212,9 @@ def measure_export(*, rows: int) -> dict:
 
     size = 0
     start = time.perf_counter()
-    for chunk in export.csv_chunks(export.Table(name=full.name, columns=full.columns, rows=counted())):
+    for chunk in export.csv_chunks(
+        export.Table(name=full.name, columns=full.columns, rows=counted())
+    ):
         size += len(chunk)
     seconds = time.perf_counter() - start
     peak = _peak_rss_mb()
@@ -234,10 +249,17 @@ def export_in_subprocess(*, rows: int) -> dict:
         "from responses.benchmarking import measure_export; "
         f"print(json.dumps(measure_export(rows={rows})))"
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get(
-        "DJANGO_SETTINGS_MODULE", "carereview.settings"))
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "carereview.settings"),
+    )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise RuntimeError(f"The export subprocess failed:\n{done.stderr[-2000:]}")
@@ -249,11 +271,15 @@ def machine() -> dict:
     cpu = ""
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), ""
+            )
     except OSError:
         pass
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        cursor.execute(
+            "SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()"
+        )
         database = cursor.fetchone()[0]
     return {
         "cpus": os.cpu_count(),
@@ -265,8 +291,14 @@ def machine() -> dict:
 
 
 def run(
-    *, sizes: list[int], asks_per_organisation: int, recommendations: int, runs: int,
-    export_rows: list[int], seed: int, log: Callable[[str], None] = print,
+    *,
+    sizes: list[int],
+    asks_per_organisation: int,
+    recommendations: int,
+    runs: int,
+    export_rows: list[int],
+    seed: int,
+    log: Callable[[str], None] = print,
 ) -> dict:
     """Measure at each size, then export at each row count; the database is left with no
     synthetic rows, as it was before (any synthetic rows it held are removed first)."""
@@ -276,26 +308,32 @@ def run(
         for organisations in sizes:
             log(f"Seeding {organisations} organisations x {asks_per_organisation} asks…")
             synthetic.seed(
-                organisations=organisations, asks_per_organisation=asks_per_organisation,
-                recommendations=recommendations, seed=seed,
+                organisations=organisations,
+                asks_per_organisation=asks_per_organisation,
+                recommendations=recommendations,
+                seed=seed,
             )
             _analyse()
             log("Measuring pages, search and matching…")
-            results["sizes"].append({
-                "organisations": Organisation.objects.count(),
-                "asks": Ask.objects.count(),
-                "recommendations": Recommendation.objects.count(),
-                "pages": [asdict(p) for p in measure_pages(runs=runs)],
-                "search": asdict(measure_search(runs=runs)),
-                "matching": measure_matching(runs=runs),
-            })
+            results["sizes"].append(
+                {
+                    "organisations": Organisation.objects.count(),
+                    "asks": Ask.objects.count(),
+                    "recommendations": Recommendation.objects.count(),
+                    "pages": [asdict(p) for p in measure_pages(runs=runs)],
+                    "search": asdict(measure_search(runs=runs)),
+                    "matching": measure_matching(runs=runs),
+                }
+            )
             synthetic.clear()
         for rows in export_rows:
             organisations = -(-rows // EXPORT_ASKS_PER_ORGANISATION)
             log(f"Seeding about {rows} rows to export…")
             synthetic.seed(
-                organisations=organisations, asks_per_organisation=EXPORT_ASKS_PER_ORGANISATION,
-                recommendations=recommendations, seed=seed,
+                organisations=organisations,
+                asks_per_organisation=EXPORT_ASKS_PER_ORGANISATION,
+                recommendations=recommendations,
+                seed=seed,
             )
             _analyse()
             log(f"Exporting {rows} rows…")

@@ -12,6 +12,7 @@ exactly those rows, so a synthetic corpus can sit on top of the real one.
 """
 
 import datetime
+import itertools
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -42,9 +43,9 @@ ORGANISATIONS_PER_CHUNK = 200
 MAX_ASKS_PER_ORGANISATION = 1000
 
 # Proportions from the shipped corpus: 49 asks, of which 20 are not assessed; the 29
-# judgements are 15 partly, 7 absent, 6 realised and 1 unclear; judged ones cite 1, 2 or
-# 3 recommendations 13:4:3; asks have 1 or 2 themes 30:19; 11 asks restate an earlier wording; 3 of 4 organisations are
-# charities.
+# judgements are 15 partly, 7 absent, 6 realised and 1 unclear; those with evidence cite
+# 1, 2 or 3 recommendations 13:4:3; asks have 1 or 2 themes 30:19; 11 asks restate an
+# earlier wording; 3 of 4 organisations are charities.
 STATUS_WEIGHTS = {
     Status.NOT_ASSESSED: 20,
     Status.PARTLY: 15,
@@ -89,14 +90,12 @@ class WordChain:
             if not words:
                 continue
             self.starts.append(words[0])
-            for word, following in zip(words, words[1:]):
+            for word, following in itertools.pairwise(words):
                 self.following[word].append(following)
                 if word.endswith("."):
                     self.starts.append(following)
         # Words fit for made-up organisation names.
-        self.long_words = sorted(
-            {w.lower() for w in self.following if w.isalpha() and len(w) >= 6}
-        )
+        self.long_words = sorted({w.lower() for w in self.following if w.isalpha() and len(w) >= 6})
 
     def sentence(self, rng: random.Random, *, min_words: int, max_words: int) -> str:
         """Between min_words and max_words words, ending with a full stop."""
@@ -136,7 +135,11 @@ def has_synthetic_rows() -> bool:
 
 
 def seed(
-    *, organisations: int, asks_per_organisation: int, recommendations: int, seed: int,
+    *,
+    organisations: int,
+    asks_per_organisation: int,
+    recommendations: int,
+    seed: int,
     progress: bool = False,
 ) -> Seeded:
     """Add a synthetic corpus of the size asked for, all or nothing.
@@ -148,9 +151,7 @@ def seed(
     if organisations < 0 or asks_per_organisation < 0 or recommendations < 0:
         raise SyntheticCorpusError("Sizes cannot be negative.")
     if asks_per_organisation > MAX_ASKS_PER_ORGANISATION:
-        raise SyntheticCorpusError(
-            f"At most {MAX_ASKS_PER_ORGANISATION} asks per organisation."
-        )
+        raise SyntheticCorpusError(f"At most {MAX_ASKS_PER_ORGANISATION} asks per organisation.")
     if organisations and asks_per_organisation and not recommendations:
         raise SyntheticCorpusError(
             "Synthetic asks need at least one synthetic recommendation to cite as evidence."
@@ -175,15 +176,21 @@ def seed(
             synthetic=True,
         )
         made = _seed_recommendations(
-            rng=random.Random(f"{seed}:recommendations"), chain=chain, report=report,
-            themes=themes, count=recommendations,
+            rng=random.Random(f"{seed}:recommendations"),
+            chain=chain,
+            report=report,
+            themes=themes,
+            count=recommendations,
         )
         counts = defaultdict(int)
         with tqdm(total=organisations, unit="organisation", disable=not progress) as bar:
             for first in range(0, organisations, ORGANISATIONS_PER_CHUNK):
                 size = min(ORGANISATIONS_PER_CHUNK, organisations - first)
                 chunk = _seed_organisations(
-                    seed=seed, chain=chain, recommendations=made, themes=themes,
+                    seed=seed,
+                    chain=chain,
+                    recommendations=made,
+                    themes=themes,
                     numbers=range(first + 1, first + size + 1),
                     asks_per_organisation=asks_per_organisation,
                 )
@@ -207,18 +214,27 @@ def _seed_recommendations(*, rng, chain, report, themes, count) -> list[Recommen
         text = " ".join(
             chain.sentence(rng, min_words=12, max_words=40) for _ in range(rng.randint(1, 3))
         )
-        rows.append(Recommendation(
-            report=report, chapter=chapter, synthetic=True,
-            # Distinct from real refs, which recommendation URLs use on their own.
-            ref=f"S{chapter.number}.{per_chapter[chapter.number]}",
-            title=_short_title(chain.sentence(rng, min_words=4, max_words=10)),
-            text=text, confidence=_weighted(rng, CONFIDENCE_WEIGHTS),
-        ))
+        rows.append(
+            Recommendation(
+                report=report,
+                chapter=chapter,
+                synthetic=True,
+                # Distinct from real refs, which recommendation URLs use on their own.
+                ref=f"S{chapter.number}.{per_chapter[chapter.number]}",
+                title=_short_title(chain.sentence(rng, min_words=4, max_words=10)),
+                text=text,
+                confidence=_weighted(rng, CONFIDENCE_WEIGHTS),
+            )
+        )
     made = Recommendation.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     if themes:
         Recommendation.themes.through.objects.bulk_create(
-            (Recommendation.themes.through(recommendation_id=r.pk, theme_id=rng.choice(themes).pk)
-             for r in made),
+            (
+                Recommendation.themes.through(
+                    recommendation_id=r.pk, theme_id=rng.choice(themes).pk
+                )
+                for r in made
+            ),
             batch_size=BATCH_SIZE,
         )
     return made
@@ -244,8 +260,11 @@ def _seed_organisations(
     # whatever the corpus size: a small corpus is the start of a large one.
     plans = [
         _plan_organisation(
-            rng=random.Random(f"{seed}:organisation:{number}"), chain=chain, number=number,
-            recommendations=recommendations, themes=themes,
+            rng=random.Random(f"{seed}:organisation:{number}"),
+            chain=chain,
+            number=number,
+            recommendations=recommendations,
+            themes=themes,
             asks_per_organisation=asks_per_organisation,
         )
         for number in numbers
@@ -263,13 +282,18 @@ def _seed_organisations(
     evidence = [e for p in plans for e in p.evidence]
     Evidence.objects.bulk_create(evidence, batch_size=BATCH_SIZE)
     Ask.themes.through.objects.bulk_create(
-        (Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
-         for p in plans for ask, theme in p.ask_themes),
+        (
+            Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
+            for p in plans
+            for ask, theme in p.ask_themes
+        ),
         batch_size=BATCH_SIZE,
     )
     return {
-        "documents": len(documents), "asks": len(asks) + len(restating),
-        "assessments": len(assessments), "evidence": len(evidence),
+        "documents": len(documents),
+        "asks": len(asks) + len(restating),
+        "assessments": len(assessments),
+        "evidence": len(evidence),
     }
 
 
@@ -279,17 +303,24 @@ def _plan_organisation(
     words = [rng.choice(chain.long_words).capitalize() for _ in range(2)]
     name = f"{' '.join(words)} {rng.choice(NAME_ENDINGS)} (synthetic {number})"
     organisation = Organisation(
-        name=name, slug=slugify(f"synthetic-{number}-{name}")[:200],
-        kind=_weighted(rng, KIND_WEIGHTS), synthetic=True,
+        name=name,
+        slug=slugify(f"synthetic-{number}-{name}")[:200],
+        kind=_weighted(rng, KIND_WEIGHTS),
+        synthetic=True,
     )
     # Like Together Trust, some organisations judge their own asks later, restating the
     # earlier wording in an assessment of the Final Report; editors judge the rest.
     judges_itself = rng.random() < SHARE_OF_ORGANISATIONS_JUDGING_THEMSELVES
     restated = asks_per_organisation // 2 if judges_itself else 0
-    texts = [chain.sentence(rng, min_words=8, max_words=35)
-             for _ in range(asks_per_organisation - restated)]
+    texts = [
+        chain.sentence(rng, min_words=8, max_words=35)
+        for _ in range(asks_per_organisation - restated)
+    ]
     response = _document(
-        rng=rng, chain=chain, organisation=organisation, texts=texts,
+        rng=rng,
+        chain=chain,
+        organisation=organisation,
+        texts=texts,
         kind=DocumentKind.CASE_FOR_CHANGE_RESPONSE,
         title=f"{organisation.name} responds to the Case for Change",
         published=datetime.date(2021, 9, 1),
@@ -299,7 +330,10 @@ def _plan_organisation(
     if restated:
         texts = [chain.sentence(rng, min_words=8, max_words=35) for _ in range(restated)]
         assessment_document = _document(
-            rng=rng, chain=chain, organisation=organisation, texts=texts,
+            rng=rng,
+            chain=chain,
+            organisation=organisation,
+            texts=texts,
             kind=DocumentKind.FINAL_REPORT_ASSESSMENT,
             title=f"Did the Care Review hear {organisation.name}?",
             published=datetime.date(2022, 6, 1),
@@ -312,20 +346,25 @@ def _plan_organisation(
     judge = JudgedBy.ORGANISATION if restating else JudgedBy.EDITORIAL
     assessments, evidence = [], []
     # The earlier wording of a restated ask is judged through its restatement only.
-    for ask in restating + asks[len(restating):]:
+    for ask in restating + asks[len(restating) :]:
         status = _weighted(rng, STATUS_WEIGHTS)
         if status == Status.NOT_ASSESSED:
             continue
         assessment = Assessment(
-            ask=ask, status=status, judged_by=judge,
+            ask=ask,
+            status=status,
+            judged_by=judge,
             rationale=chain.sentence(rng, min_words=8, max_words=30),
         )
         assessments.append(assessment)
         if status in (Status.REALISED, Status.PARTLY):
             count = min(_weighted(rng, EVIDENCE_COUNT_WEIGHTS), len(recommendations))
             evidence += [
-                Evidence(assessment=assessment, recommendation=recommendation,
-                         quote=_quote(rng, recommendation.text))
+                Evidence(
+                    assessment=assessment,
+                    recommendation=recommendation,
+                    quote=_quote(rng, recommendation.text),
+                )
                 for recommendation in rng.sample(recommendations, count)
             ]
     ask_themes = [
@@ -334,8 +373,13 @@ def _plan_organisation(
         for theme in rng.sample(themes, min(len(themes), _weighted(rng, THEME_COUNT_WEIGHTS)))
     ]
     return _OrganisationPlan(
-        organisation=organisation, documents=documents, asks=asks, restating_asks=restating,
-        assessments=assessments, evidence=evidence, ask_themes=ask_themes,
+        organisation=organisation,
+        documents=documents,
+        asks=asks,
+        restating_asks=restating,
+        assessments=assessments,
+        evidence=evidence,
+        ask_themes=ask_themes,
     )
 
 
@@ -352,8 +396,11 @@ def _document(*, rng, chain, organisation, texts, kind, title, published) -> Res
     for number, text in enumerate(texts, start=1):
         parts.append(f"{number}. {text}\n{chain.sentence(rng, min_words=10, max_words=40)}")
     return ResponseDocument(
-        organisation=organisation, title=title[:300], kind=kind,
-        published=published, published_precision="month",
+        organisation=organisation,
+        title=title[:300],
+        kind=kind,
+        published=published,
+        published_precision="month",
         text="\n\n".join(parts),
     )
 
@@ -362,7 +409,7 @@ def _quote(rng: random.Random, text: str) -> str:
     words = text.split(" ")
     length = min(len(words), rng.randint(4, 12))
     start = rng.randint(0, len(words) - length)
-    return " ".join(words[start:start + length])
+    return " ".join(words[start : start + length])
 
 
 def clear() -> dict[str, int]:

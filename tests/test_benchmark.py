@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -10,8 +11,12 @@ from responses.models import Organisation
 def run_benchmark(tmp_path, *args) -> dict:
     output = tmp_path / "bench.json"
     call_command(
-        "benchmark", "--json", str(output), *args,
-        stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"),
+        "benchmark",
+        "--json",
+        str(output),
+        *args,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
     )
     return json.loads(output.read_text())
 
@@ -19,14 +24,25 @@ def run_benchmark(tmp_path, *args) -> dict:
 @pytest.fixture
 def small_benchmark(corpus, tmp_path):
     return run_benchmark(
-        tmp_path, "--sizes", "3", "40", "--asks-per-organisation", "4",
-        "--recommendations", "10", "--runs", "2", "--export-rows",
+        tmp_path,
+        "--sizes",
+        "3",
+        "40",
+        "--asks-per-organisation",
+        "4",
+        "--recommendations",
+        "10",
+        "--runs",
+        "2",
+        "--export-rows",
     )
 
 
 def test_every_page_and_fragment_answers_at_both_sizes(small_benchmark):
     for size in small_benchmark["sizes"]:
-        assert [(p["name"], p["status_code"]) for p in size["pages"] if p["status_code"] != 200] == []
+        assert [
+            (p["name"], p["status_code"]) for p in size["pages"] if p["status_code"] != 200
+        ] == []
 
 
 def test_every_page_issues_as_many_queries_with_several_times_the_asks(small_benchmark):
@@ -57,8 +73,11 @@ def test_export_measure_counts_the_rows_it_streamed(corpus):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--runs", "1"], "at least 2"), (["--sizes", "0"], "positive"),
-     (["--export-rows", "-5"], "positive")],
+    [
+        (["--runs", "1"], "at least 2"),
+        (["--sizes", "0"], "positive"),
+        (["--export-rows", "-5"], "positive"),
+    ],
 )
 def test_bad_benchmark_arguments_give_a_clear_error(corpus, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):

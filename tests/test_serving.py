@@ -24,7 +24,11 @@ def settings_under(**environ) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     env |= {"DJANGO_SETTINGS_MODULE": "carereview.settings", **environ}
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         check=True,
     )
     return json.loads(done.stdout)

@@ -1,17 +1,18 @@
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from recommendations.models import Recommendation, Report
-from responses import synthetic
 from responses.models import Ask, Assessment, Evidence, JudgedBy, Organisation, Status
 
 from . import factories
 
-SIZE = dict(organisations=20, asks_per_organisation=10, recommendations=30)
+SIZE = {"organisations": 20, "asks_per_organisation": 10, "recommendations": 30}
 
 
 def seed_synthetic(*args, **options):
-    call_command("seed_synthetic", *args, verbosity=0, stdout=open("/dev/null", "w"), **options)
+    call_command("seed_synthetic", *args, verbosity=0, stdout=io.StringIO(), **options)
 
 
 def synthetic_rows() -> dict:
@@ -23,15 +24,18 @@ def synthetic_rows() -> dict:
         ),
         "recommendations": list(
             Recommendation.objects.filter(synthetic=True)
-            .order_by("ref").values_list("ref", "title", "text", "confidence")
+            .order_by("ref")
+            .values_list("ref", "title", "text", "confidence")
         ),
         "asks": list(
-            asks.order_by("document__organisation__slug", "document__title", "position")
-            .values_list("document__title", "position", "text", "status", "assessment__judged_by")
+            asks.order_by(
+                "document__organisation__slug", "document__title", "position"
+            ).values_list("document__title", "position", "text", "status", "assessment__judged_by")
         ),
         "evidence": sorted(
-            Evidence.objects.filter(recommendation__synthetic=True)
-            .values_list("assessment__ask__text", "recommendation__ref", "quote")
+            Evidence.objects.filter(recommendation__synthetic=True).values_list(
+                "assessment__ask__text", "recommendation__ref", "quote"
+            )
         ),
     }
 
@@ -100,9 +104,12 @@ def test_synthetic_text_uses_the_real_corpus_words(corpus):
     seed_synthetic(seed=3, **SIZE)
     real_words = {
         word
-        for text in [*Recommendation.objects.filter(synthetic=False).values_list("text", flat=True),
-                     *Ask.objects.filter(document__organisation__synthetic=False)
-                     .values_list("text", flat=True)]
+        for text in [
+            *Recommendation.objects.filter(synthetic=False).values_list("text", flat=True),
+            *Ask.objects.filter(document__organisation__synthetic=False).values_list(
+                "text", flat=True
+            ),
+        ]
         for word in text.split()
     }
     for text in Ask.objects.filter(document__organisation__synthetic=True).values_list(
@@ -116,9 +123,10 @@ def test_synthetic_corpus_has_every_status_both_judges_and_restated_asks(corpus)
     seed_synthetic(seed=4, organisations=40, asks_per_organisation=10, recommendations=30)
     asks = Ask.objects.filter(document__organisation__synthetic=True)
     assert set(asks.with_status().values_list("status", flat=True)) == set(Status.values)
-    assert set(
-        Assessment.objects.filter(ask__in=asks).values_list("judged_by", flat=True)
-    ) == {JudgedBy.ORGANISATION, JudgedBy.EDITORIAL}
+    assert set(Assessment.objects.filter(ask__in=asks).values_list("judged_by", flat=True)) == {
+        JudgedBy.ORGANISATION,
+        JudgedBy.EDITORIAL,
+    }
     assert asks.filter(restates__isnull=False).exists()
     assert asks.counted().count() < asks.count()
 
@@ -131,9 +139,12 @@ def test_synthetic_recommendations_belong_to_their_own_report(corpus):
     }
     real_refs = set(Recommendation.objects.filter(synthetic=False).values_list("ref", flat=True))
     assert not real_refs & set(report.recommendations.values_list("ref", flat=True))
-    assert Evidence.objects.filter(
-        assessment__ask__document__organisation__synthetic=True, recommendation__synthetic=False
-    ).count() == 0
+    assert (
+        Evidence.objects.filter(
+            assessment__ask__document__organisation__synthetic=True, recommendation__synthetic=False
+        ).count()
+        == 0
+    )
 
 
 def test_clearing_leaves_the_real_corpus_exactly_as_it_was(corpus):

@@ -56,8 +56,14 @@ def report(stats_csv: Path) -> int:
     """Print the figures locust wrote, and return the number of failed requests."""
     with stats_csv.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    columns = [("Requests", "Request Count"), ("req/s", "Requests/s"), ("p50 ms", "50%"),
-               ("p95 ms", "95%"), ("p99 ms", "99%"), ("errors", "Failure Count")]
+    columns = [
+        ("Requests", "Request Count"),
+        ("req/s", "Requests/s"),
+        ("p50 ms", "50%"),
+        ("p95 ms", "95%"),
+        ("p99 ms", "99%"),
+        ("errors", "Failure Count"),
+    ]
     width = max(len(row["Name"]) for row in rows)
     print(f"\n{'request':<{width}}" + "".join(f"{title:>10}" for title, _ in columns))
     for row in rows:
@@ -83,18 +89,40 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="carereview-load-") as tmp:
         log = Path(tmp) / "server.log"
         with log.open("w") as out:
-            server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+            server = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
             print(f"Starting the server: {' '.join(command)}", flush=True)
             wait_until_up(host=args.host, server=server, log=log)
-            print(f"Load: {args.users} clients for {args.seconds} s against {args.host}", flush=True)
+            print(
+                f"Load: {args.users} clients for {args.seconds} s against {args.host}", flush=True
+            )
             locust = subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-                 "--users", str(args.users), "--spawn-rate", str(args.users),
-                 "--run-time", f"{args.seconds}s", "--host", args.host, "--only-summary",
-                 "--csv", str(Path(tmp) / "locust"), "--loglevel", "WARNING"],
-                check=False, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(HERE / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.users),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--host",
+                    args.host,
+                    "--only-summary",
+                    "--csv",
+                    str(Path(tmp) / "locust"),
+                    "--loglevel",
+                    "WARNING",
+                ],
+                check=False,
+                capture_output=True,
+                text=True,
             )
             # Locust exits 1 when requests failed, which the table shows; more is its own error.
             if locust.returncode not in (0, 1):

@@ -19,8 +19,11 @@ def _corpus(model: str, field: str | None) -> list:
     rows = []
     for name in ("recommendations.json", "responses.json"):
         rows += json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    return [row["pk"] if field is None else row["fields"][field]
-            for row in rows if row["model"] == model]
+    return [
+        row["pk"] if field is None else row["fields"][field]
+        for row in rows
+        if row["model"] == model
+    ]
 
 
 ORGANISATIONS = _corpus("responses.organisation", "slug")
@@ -36,7 +39,9 @@ HTMX = {"HX-Request": "true"}
 def find_synthetic_organisations(environment, **kwargs):
     with urllib.request.urlopen(f"{environment.host}/organisations/") as page:
         html = page.read().decode()
-    ORGANISATIONS.extend(sorted(set(re.findall(r'href="/organisations/(synthetic-[^/"]+)/"', html))))
+    ORGANISATIONS.extend(
+        sorted(set(re.findall(r'href="/organisations/(synthetic-[^/"]+)/"', html)))
+    )
 
 
 class Reader(FastHttpUser):
@@ -53,13 +58,16 @@ class Reader(FastHttpUser):
 
     @task(4)
     def organisation(self):
-        self.client.get(f"/organisations/{random.choice(ORGANISATIONS)}/", name="/organisations/<slug>/")
+        self.client.get(
+            f"/organisations/{random.choice(ORGANISATIONS)}/", name="/organisations/<slug>/"
+        )
 
     @task(2)
     def organisation_filtered_fragment(self):
         self.client.get(
             f"/organisations/{random.choice(ORGANISATIONS)}/?status={random.choice(STATUSES)}",
-            headers=HTMX, name="/organisations/<slug>/?status= (htmx)",
+            headers=HTMX,
+            name="/organisations/<slug>/?status= (htmx)",
         )
 
     @task(2)
@@ -88,7 +96,8 @@ class Reader(FastHttpUser):
     def search(self):
         self.client.get(
             f"/search/?{urlencode({'q': random.choice(SEARCHES)})}",
-            headers=HTMX, name="/search/?q= (htmx)",
+            headers=HTMX,
+            name="/search/?q= (htmx)",
         )
 
     @task(1)
