@@ -157,6 +157,20 @@ def test_clearing_leaves_the_real_corpus_exactly_as_it_was(corpus):
     assert not Report.objects.filter(synthetic=True).exists()
 
 
+def test_clearing_removes_the_history_of_edited_synthetic_judgements_only(corpus):
+    real = Assessment.objects.filter(ask__document__organisation__synthetic=False).first()
+    real.rationale += " Edited."
+    real.save()
+    seed_synthetic(seed=6, **SIZE)
+    edited = Assessment.objects.filter(ask__document__organisation__synthetic=True).first()
+    edited.rationale += " Edited."
+    edited.save()
+    assert Assessment.history.filter(ask_id=edited.ask_id).exists()
+    seed_synthetic(clear=True)
+    assert not Assessment.history.filter(ask_id=edited.ask_id).exists()
+    assert Assessment.history.filter(ask_id=real.ask_id).exists()
+
+
 def test_clearing_refuses_when_a_real_assessment_cites_a_synthetic_recommendation(corpus):
     seed_synthetic(seed=6, **SIZE)
     cited = Recommendation.objects.filter(synthetic=True).first()
