@@ -4,6 +4,8 @@ This app knows nothing of the organisations that responded to the Review: `respo
 points at it, never the other way round.
 """
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.urls import reverse
 
@@ -119,6 +121,16 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["chapter__number", "id"]
+        # Search's full-text and trigram indexes on PostgreSQL; see this app's migration 0003.
+        indexes = [
+            GinIndex(
+                SearchVector("title", "text", config="english"), name="recommendation_search_vector"
+            ),
+            GinIndex(
+                fields=["title"], opclasses=["gin_trgm_ops"], name="recommendation_title_trgm"
+            ),
+            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="recommendation_text_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "ref"], name="recommendation_ref_unique_in_report"

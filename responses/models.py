@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, Value
@@ -86,6 +88,10 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Search's trigram index on PostgreSQL (responses/search.py); see its migration.
+        indexes = [
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
@@ -244,6 +250,12 @@ class Ask(models.Model):
 
     class Meta:
         ordering = ["document", "position"]
+        # Search's full-text and trigram indexes on PostgreSQL (responses/search.py).
+        indexes = [
+            GinIndex(SearchVector("title", "text", config="english"), name="ask_search_vector"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ask_title_trgm"),
+            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="ask_text_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "position"], name="ask_position_unique_in_document"

@@ -1,14 +1,30 @@
 """Typo-tolerant search over organisations, asks and recommendations.
 
-`search` is the one way in, so that a PostgreSQL full-text branch can later sit behind the
-same signature. This one compares the query with every name, title and text in Python
-(rapidfuzz), which is quick at the size of the corpus: a few hundred short texts.
+`search` is the one way in. On PostgreSQL the database does the work: full-text search
+(English stems, so "carer" finds "carers") or trigram word similarity (pg_trgm, so
+"stayng" finds "staying"), both served by the GIN indexes of the `search_indexes`
+migrations. Elsewhere (SQLite) it compares the query with every name, title and text in
+Python with rapidfuzz. The two rank differently; what both promise is this, and
+tests/test_search.py checks it on both databases:
+
+- a word or phrase that occurs finds what holds it, and a misspelt one still does;
+- case, accents, curly quotes and spacing in the query do not change what it finds;
+- each kind of result is best first, at most `limit` of it;
+- asks are the counted ones (no digest points, no earlier wordings of a restated ask);
+- an empty, short or hostile query (NUL bytes, 10,000 characters, SQL) finds nothing or
+  something, never an error.
 """
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
@@ -20,14 +36,20 @@ T = TypeVar("T")
 
 # Shorter queries match nearly everything by accident.
 MIN_QUERY_LENGTH = 3
-# Out of 100; "stayng close" scores about 92 against "Staying Close", chance matches in
-# long texts stay below this.
+# As long as the search box takes; a longer query only costs time, in Python or SQL.
+MAX_QUERY_LENGTH = 200
+# rapidfuzz's score out of 100: "stayng close" scores about 92 against "Staying Close",
+# chance matches in long texts stay below this.
 MIN_SCORE = 84
+
+# Curly quotes as typed on phones and pasted from documents, read as straight ones.
+STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 @dataclass(frozen=True)
 class Hit(Generic[T]):
     item: T
+    # How close, out of 100; comparable within one kind of result on one database.
     score: float
 
 
@@ -44,7 +66,20 @@ class SearchResults:
 
     @property
     def too_short(self) -> bool:
-        return len(default_process(self.query)) < MIN_QUERY_LENGTH
+        return len(default_process(clean_query(self.query))) < MIN_QUERY_LENGTH
+
+
+def clean_query(query: str) -> str:
+    """The query as search reads it: no control characters (PostgreSQL refuses NUL),
+    accents and curly quotes made plain, spaces collapsed, at most MAX_QUERY_LENGTH
+    characters."""
+    decomposed = unicodedata.normalize("NFKD", query.translate(STRAIGHT_QUOTES))
+    plain = "".join(
+        " " if unicodedata.category(c) == "Cc" else c
+        for c in decomposed
+        if not unicodedata.combining(c)
+    )
+    return re.sub(r"\s+", " ", plain).strip()[:MAX_QUERY_LENGTH]
 
 
 def search(*, query: str, limit: int = 10) -> SearchResults:
@@ -53,25 +88,92 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
     (no digest points, no earlier wordings), annotated with their `status`; a query
     shorter than three letters finds nothing."""
     results = SearchResults(query=query)
-    wanted = default_process(query)
     if results.too_short:
         return results
+    wanted = clean_query(query)
+    found = _in_postgresql if connection.vendor == "postgresql" else _in_python
     return SearchResults(
         query=query,
-        organisations=_best(wanted, Organisation.objects.all(), lambda o: [o.name], limit=limit),
-        asks=_best(
+        organisations=found(wanted, Organisation.objects.all(), fields=["name"], limit=limit),
+        asks=found(
             wanted,
             Ask.objects.counted().with_status().select_related("document__organisation"),
-            lambda a: [a.title, a.text],
+            fields=["title", "text"],
             limit=limit,
+            long_fields=["text"],
         ),
-        recommendations=_best(
+        recommendations=found(
             wanted,
             Recommendation.objects.select_related("chapter"),
-            lambda r: [r.ref, r.title, r.text],
+            fields=["ref", "title", "text"],
             limit=limit,
         ),
     )
+
+
+# PostgreSQL
+
+
+def _in_postgresql(
+    wanted: str,
+    items: QuerySet,
+    *,
+    fields: list[str],
+    limit: int,
+    long_fields: Sequence[str] = (),
+) -> list[Hit]:
+    """`items` that hold `wanted`'s words (full text, English stems) or words like it
+    (trigrams), ranked by how closely their best field holds it, then by id.
+
+    Misspellings are looked for in `long_fields` only when the other fields give fewer
+    than `limit` results: rechecking the trigrams of thousands of long texts that share
+    a common word ("foster", "family") is most of the time a search would take."""
+    # A recommendation's ref ("6.x3") is an identifier: found whole, not by its words.
+    exact = [name for name in fields if name == "ref"]
+    words = [name for name in fields if name != "ref"]
+    terms = SearchQuery(wanted, config="english", search_type="websearch")
+    likeness = [TrigramWordSimilarity(wanted, name) for name in words]
+    similarity = Greatest(*likeness) if len(likeness) > 1 else likeness[0]
+    if exact:
+        similarity = Case(
+            *(When(**{f"{name}__iexact": wanted}, then=Value(1.0)) for name in exact),
+            default=similarity,
+            output_field=FloatField(),
+        )
+    # `@@` and `%>` are the operators the GIN indexes answer; similarity is computed
+    # only for the rows they let through.
+    matches = Q(found_by_words=terms)
+    for name in exact:
+        matches |= Q(**{f"{name}__iexact": wanted})
+    for name in words:
+        if name not in long_fields:
+            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
+    ranked = items.annotate(
+        found_by_words=SearchVector(*words, config="english"), similarity=similarity
+    ).order_by(F("similarity").desc(), "pk")
+    found = list(ranked.filter(matches)[:limit])
+    if long_fields and len(found) < limit:
+        for name in long_fields:
+            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
+        found = list(ranked.filter(matches)[:limit])
+    return [Hit(item=item, score=round(100 * item.similarity, 1)) for item in found]
+
+
+# SQLite and anything else: rapidfuzz in Python
+
+
+def _in_python(
+    wanted: str,
+    items: Iterable[T],
+    *,
+    fields: list[str],
+    limit: int,
+    long_fields: Sequence[str] = (),
+) -> list[Hit[T]]:
+    """`items` whose fields come close to `wanted` by rapidfuzz's score, best first.
+    Every field is compared, long or not: `long_fields` matters only to PostgreSQL."""
+    wanted = default_process(wanted)
+    return _best(wanted, items, lambda item: [getattr(item, name) for name in fields], limit=limit)
 
 
 def _best(

@@ -1,7 +1,13 @@
-"""Search forgives typos and finds organisations, asks and recommendations."""
+"""Search forgives typos and finds organisations, asks and recommendations.
+
+The same tests run on SQLite (rapidfuzz in Python) and on PostgreSQL (full-text search and
+trigrams): they are the contract both keep, though the two rank differently.
+"""
+
+import pytest
 
 from responses.models import Ask
-from responses.search import SearchResults, search
+from responses.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
 
 from . import factories
 
@@ -10,10 +16,28 @@ def refs(results: SearchResults) -> list[str]:
     return [hit.item.ref for hit in results.recommendations]
 
 
+def ask_pks(results: SearchResults) -> list[int]:
+    return [hit.item.pk for hit in results.asks]
+
+
 def test_a_typo_still_finds_the_staying_close_recommendation(corpus):
     results = search(query="stayng close")
     assert refs(results)[0] == "6.x3"
     assert "Staying Close" in results.recommendations[0].item.title
+
+
+def test_the_exact_phrase_finds_its_recommendation_first(corpus):
+    assert refs(search(query="staying close"))[0] == "6.x3"
+
+
+def test_a_recommendations_ref_finds_it_first(corpus):
+    assert refs(search(query="6.x3"))[0] == "6.x3"
+
+
+def test_an_organisations_name_finds_it(corpus):
+    assert [hit.item.slug for hit in search(query="Together Trust").organisations] == [
+        "together-trust"
+    ]
 
 
 def test_a_misspelt_organisation_name_finds_the_organisation(corpus):
@@ -21,7 +45,7 @@ def test_a_misspelt_organisation_name_finds_the_organisation(corpus):
     assert [hit.item.slug for hit in results.organisations] == ["action-for-children"]
 
 
-def test_asks_are_found_by_their_words_and_carry_their_status(corpus):
+def test_asks_are_found_by_a_misspelt_word_and_carry_their_status(corpus):
     results = search(query="reunificaton")
     assert [hit.item.title for hit in results.asks] == [
         "National guidance on supporting family reunification"
@@ -29,20 +53,116 @@ def test_asks_are_found_by_their_words_and_carry_their_status(corpus):
     assert results.asks[0].item.status == "absent"
 
 
+def test_asks_holding_a_phrase_come_before_asks_that_only_come_close(corpus):
+    asks = search(query="foster carers").asks
+    holding = [
+        hit for hit in asks if "foster carers" in f"{hit.item.title} {hit.item.text}".lower()
+    ]
+    assert len(holding) >= 2
+    assert asks[: len(holding)] == holding
+
+
+def test_a_singular_word_finds_asks_that_use_its_plural(corpus):
+    titles = [hit.item.title for hit in search(query="foster carer").asks]
+    assert "Better training for foster carers and social workers" in titles
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "STAYING CLOSE",
+        "Staying   Close",
+        "  staying close  ",
+        "stáying clöse",
+        "“staying close”",
+        "‘staying close’",
+    ],
+)
+def test_case_accents_curly_quotes_and_spacing_do_not_change_what_is_found(corpus, variant):
+    plain = search(query="staying close")
+    varied = search(query=variant)
+    assert refs(varied) == refs(plain) and ask_pks(varied) == ask_pks(plain)
+    assert refs(plain)[0] == "6.x3"
+
+
 def test_words_that_occur_nowhere_find_nothing(corpus):
     assert search(query="zebra crossing timetable").total == 0
 
 
-def test_a_query_of_under_three_letters_finds_nothing(corpus):
-    results = search(query="ki")
+@pytest.mark.parametrize("query", ["", "   ", "ki", " k ", "\x00\x00\x00", "“”‘’"])
+def test_an_empty_or_short_query_finds_nothing(corpus, query):
+    results = search(query=query)
     assert results.too_short and results.total == 0
 
 
-def test_results_are_best_first_and_limited(corpus):
-    results = search(query="kinship", limit=2)
-    assert len(results.recommendations) == 2
-    scores = [hit.score for hit in search(query="kinship").recommendations]
-    assert scores == sorted(scores, reverse=True)
+@pytest.mark.parametrize("query", ["kinship", "foster carers", "family help"])
+def test_each_kind_of_result_is_best_first(corpus, query):
+    results = search(query=query)
+    for hits in (results.organisations, results.asks, results.recommendations):
+        scores = [hit.score for hit in hits]
+        assert scores == sorted(scores, reverse=True)
+    assert results.asks and results.recommendations
+
+
+def test_the_limit_keeps_the_best_of_each_kind(corpus):
+    full = search(query="kinship")
+    limited = search(query="kinship", limit=2)
+    assert len(full.recommendations) > 2
+    assert refs(limited) == refs(full)[:2]
+    assert ask_pks(limited) == ask_pks(full)[:2]
+
+
+def test_no_kind_of_result_exceeds_the_default_limit(corpus):
+    results = search(query="children")
+    assert len(results.asks) == len(results.recommendations) == 10
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "'; DROP TABLE responses_ask; --",
+        '" OR 1=1 --',
+        "100% _care_ \\ staying",
+        'foster -carers or "unbalanced',
+        "<script>alert(1)</script>",
+        "staying close " * 800,
+        "é" * 10_000,
+    ],
+)
+def test_hostile_queries_are_answered_without_error(corpus, query):
+    asks_before = Ask.objects.count()
+    results = search(query=query, limit=5)
+    assert results.total <= 15
+    assert Ask.objects.count() == asks_before
+
+
+def test_a_nul_byte_inside_a_query_is_read_as_a_space(corpus):
+    assert refs(search(query="stayng\x00close"))[0] == "6.x3"
+
+
+def test_a_query_is_cut_to_the_length_the_search_box_takes():
+    assert clean_query("a" * 10_000) == "a" * MAX_QUERY_LENGTH
+    assert clean_query("“Stáying”\tclose\x00") == '"Staying" close'
+
+
+def test_digest_points_are_not_found_as_asks(corpus):
+    digest_point = Ask.objects.filter(document__kind="case_for_change_digest").first()
+    found = search(query=digest_point.title)
+    assert digest_point.pk not in ask_pks(found)
+
+
+def test_an_earlier_wording_of_a_restated_ask_is_not_found_but_the_later_one_is(corpus):
+    earlier = Ask.objects.filter(restated_by__isnull=False, title__icontains="UNCRC").get()
+    found = ask_pks(search(query=earlier.title))
+    assert earlier.pk not in found
+    assert earlier.restated_by.get().pk in found
+
+
+def test_search_finds_new_data_without_reindexing(db):
+    factories.organisation(name="Foster Network Cymru", slug="foster-network-cymru")
+    assert [hit.item.slug for hit in search(query="fostr network").organisations] == [
+        "foster-network-cymru"
+    ]
 
 
 def test_search_page_lists_each_kind_of_result_and_fragment_swaps_alone(client, corpus):
@@ -54,16 +174,3 @@ def test_search_page_lists_each_kind_of_result_and_fragment_swaps_alone(client, 
     ).content.decode()
     assert fragment.lstrip().startswith('<div id="results">')
     assert 'href="/recommendations/6.x3/"' in fragment
-
-
-def test_search_finds_new_data_without_reindexing(db):
-    factories.organisation(name="Foster Network Cymru", slug="foster-network-cymru")
-    assert [hit.item.slug for hit in search(query="fostr network").organisations] == [
-        "foster-network-cymru"
-    ]
-
-
-def test_digest_points_are_not_found_as_asks(corpus):
-    digest_point = Ask.objects.filter(document__kind="case_for_change_digest").first()
-    found = search(query=digest_point.title)
-    assert digest_point.pk not in {hit.item.pk for hit in found.asks}

@@ -1,0 +1,17 @@
+"""Migration operations for what only PostgreSQL has."""
+
+from django.db.migrations.operations import AddIndex
+
+
+class AddIndexOnPostgreSQL(AddIndex):
+    """Add a PostgreSQL index (GIN, with an operator class such as `gin_trgm_ops`) to
+    the model's state everywhere, but to the database only on PostgreSQL: SQLite has no
+    such index and its search does not need one."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
