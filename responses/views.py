@@ -1,6 +1,7 @@
 """The pages: thin views that read through the models' querysets and render one template
 each, or only the fragment that htmx asked for."""
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -26,6 +27,15 @@ from .search import search as run_search
 
 # How many of the matcher's nearest recommendations an absent ask shows.
 NEAREST_LIMIT = 3
+# Page sizes: enough to read down and compare, few enough that every page's work is
+# bounded whatever the number of organisations.
+ASKS_PER_PAGE = 50
+ORGANISATIONS_PER_PAGE = 50
+# The themes matrix pages through its organisation columns: a dozen fit a wide screen.
+MATRIX_COLUMNS_PER_PAGE = 12
+# The overview's lists are a summary that links on to the full, paginated lists.
+OVERVIEW_ORGANISATIONS = 20
+OVERVIEW_UNASKED = 50
 
 
 def _render(request, template: str, context: dict, *, fragment: str):
@@ -37,6 +47,17 @@ def _render(request, template: str, context: dict, *, fragment: str):
     # The same URL answers with a page or a fragment: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _page(request, items, *, per_page: int) -> Page:
+    """The page of `items` that `?page=N` asks for. A number past the end gives the
+    last page, and anything else that is not a page number the first: never an error."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # The page numbers the pagination links to: the ends, and the neighbours of this one.
+    page.numbers = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    )
+    return page
 
 
 def _mix(rows) -> dict[str, int]:
@@ -68,7 +89,13 @@ def _with_nearest(asks: list) -> list:
 
 
 def home(request):
-    organisations = list(Organisation.objects.with_status_counts())
+    organisations_total = Organisation.objects.count()
+    # The organisations with most asks; the organisations page lists them all.
+    organisations = list(
+        Organisation.objects.with_status_counts().order_by("-asks_total", "name", "id")[
+            :OVERVIEW_ORGANISATIONS
+        ]
+    )
     counted = Ask.objects.counted().with_status()
     mix = _mix(counted.status_counts())
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
@@ -89,6 +116,7 @@ def home(request):
     )
     context = {
         "organisations": organisations,
+        "organisations_total": organisations_total,
         "asks_total": sum(mix.values()),
         "assessed_total": sum(assessed.values()),
         "documents_total": ResponseDocument.objects.count(),
@@ -103,14 +131,20 @@ def home(request):
             title="Asks by organisation and status",
         ),
         "left_out": list(left_out),
-        "unasked": list(unasked),
+        "unasked": list(unasked[:OVERVIEW_UNASKED]),
+        "unasked_total": unasked.count(),
     }
     return render(request, "responses/home.html", context)
 
 
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
-    organisations = form.filter(Organisation.objects.with_status_counts())
+    page = _page(
+        request,
+        form.filter(Organisation.objects.with_status_counts()),
+        per_page=ORGANISATIONS_PER_PAGE,
+    )
+    organisations = page.object_list
     for organisation in organisations:
         organisation.mix = _organisation_mix(organisation)
         organisation.summary = status_summary(organisation.mix)
@@ -120,7 +154,7 @@ def organisation_list(request):
             labelled=False,
             compact=True,
         )
-    context = {"form": form, "organisations": organisations}
+    context = {"form": form, "page": page, "organisations": organisations}
     return _render(request, "responses/organisation_list.html", context, fragment="results")
 
 
@@ -221,14 +255,24 @@ def recommendation(request, ref):
         .with_status()
         .with_comparison()
     )
-    context = {"recommendation": recommendation, "rows": list(asks)}
-    return render(request, "responses/recommendation.html", context)
+    page = _page(request, asks, per_page=ASKS_PER_PAGE)
+    context = {"recommendation": recommendation, "page": page, "rows": list(page)}
+    return _render(request, "responses/recommendation.html", context, fragment="comparison")
 
 
 def theme_list(request):
     themes = list(Theme.objects.all())
-    organisations = list(Organisation.objects.all())
-    counts = Ask.objects.counted().with_status().status_counts("themes", "document__organisation")
+    # The matrix pages through its organisation columns; every theme is a row on each page.
+    page = _page(
+        request, Organisation.objects.order_by("name", "id"), per_page=MATRIX_COLUMNS_PER_PAGE
+    )
+    organisations = list(page)
+    counts = (
+        Ask.objects.counted()
+        .filter(document__organisation__in=organisations)
+        .with_status()
+        .status_counts("themes", "document__organisation")
+    )
     cells: dict[tuple[int, int], dict[str, int]] = {}
     for row in counts:
         place = (row["themes"], row["document__organisation"])
@@ -237,8 +281,8 @@ def theme_list(request):
         (theme, [(o, _cell(cells.get((theme.pk, o.pk)))) for o in organisations])
         for theme in themes
     ]
-    context = {"organisations": organisations, "matrix": matrix}
-    return render(request, "responses/theme_list.html", context)
+    context = {"page": page, "organisations": organisations, "matrix": matrix}
+    return _render(request, "responses/theme_list.html", context, fragment="matrix")
 
 
 def _cell(mix: dict[str, int] | None) -> dict | None:
@@ -252,10 +296,12 @@ def theme(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     form = AskFilterForm(request.GET)
     asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status()).with_comparison()
+    page = _page(request, asks, per_page=ASKS_PER_PAGE)
     context = {
         "theme": theme,
         "form": form,
-        "rows": _with_nearest(list(asks)),
+        "page": page,
+        "rows": _with_nearest(list(page)),
         "statuses": Status.choices,
         "recommendations": list(
             with_demand(theme.recommendations.with_provenance()).order_by("chapter__number", "id")

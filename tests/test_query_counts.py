@@ -3,8 +3,11 @@ the data once: nothing is fetched row by row."""
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from recommendations.models import Recommendation
+from responses import views
 from responses.models import Ask
 
 from . import factories
@@ -72,6 +75,59 @@ def test_page_issues_the_same_queries_with_ten_times_the_data(
         assert client.get(url, headers=headers).status_code == 200
 
     factories.world(size=9)
+    with django_assert_num_queries(len(once)):
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+
+
+SECOND_PAGE_NAMES = [
+    "organisations",
+    "organisations fragment",
+    "recommendation",
+    "recommendation fragment",
+    "themes",
+    "themes fragment",
+    "theme",
+    "theme fragment",
+]
+
+
+def second_pages(organisation):
+    theme = (
+        Ask.objects.filter(document__organisation=organisation).exclude(themes=None)[0].themes.get()
+    )
+    # Cited by two of the organisation's asks: the one it realises and the restated one.
+    recommendation = Recommendation.objects.annotate(citing=Count("evidence")).get(
+        themes=theme, citing=2
+    )
+    return {
+        "organisations": ("/organisations/?page=2", {}),
+        "organisations fragment": ("/organisations/?sort=realised&page=2", HTMX),
+        "recommendation": (f"{recommendation.get_absolute_url()}?page=2", {}),
+        "recommendation fragment": (f"{recommendation.get_absolute_url()}?page=2", HTMX),
+        "themes": ("/themes/?page=2", {}),
+        "themes fragment": ("/themes/?page=2", HTMX),
+        "theme": (f"{theme.get_absolute_url()}?page=2", {}),
+        "theme fragment": (f"{theme.get_absolute_url()}?status=partly&page=2", HTMX),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", SECOND_PAGE_NAMES)
+def test_a_second_page_issues_the_same_queries_with_ten_times_the_data(
+    client, django_assert_num_queries, monkeypatch, name
+):
+    # Pages of one, so that the smaller world already has a second page of everything.
+    for size in ("ASKS_PER_PAGE", "ORGANISATIONS_PER_PAGE", "MATRIX_COLUMNS_PER_PAGE"):
+        monkeypatch.setattr(views, size, 1)
+    organisation, _ = factories.world(size=2)
+    url, headers = second_pages(organisation)[name]
+    with CaptureQueriesContext(connection) as once:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    assert 'aria-current="page">2</a>' in response.content.decode()
+
+    factories.world(size=18)
     with django_assert_num_queries(len(once)):
         response = client.get(url, headers=headers)
     assert response.status_code == 200
