@@ -148,3 +148,34 @@ def test_selecting_an_ask_in_the_source_reader_shows_its_comparison_beside_the_t
     assert page.url.endswith("/documents/4/")
     assert header_is_the_same_node(page)
     check(page, "document-with-comparison")
+
+
+def test_paging_through_organisations_swaps_the_list_and_the_back_button_returns(page):
+    call_command(
+        "seed_synthetic",
+        organisations=60,
+        asks_per_organisation=2,
+        recommendations=5,
+        seed=1,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    scorecards = "table.app-scorecards tbody th[scope=row]"
+    page.goto("/organisations/?sort=realised")
+    first_page = page.locator(scorecards).all_inner_texts()
+    assert len(first_page) == 50
+    check(page, "organisations-paginated")
+    mark_header(page)
+
+    page.locator(".govuk-pagination").get_by_role("link", name="Next page").click()
+    page.wait_for_url(re.compile(r"/organisations/\?sort=realised&page=2$"))
+    page.wait_for_function(f"document.querySelectorAll('{scorecards}').length < 50")
+    assert header_is_the_same_node(page), "the page link reloaded the page instead of swapping"
+    assert set(page.locator(scorecards).all_inner_texts()).isdisjoint(first_page)
+    assert page.locator("#results-status").inner_text().startswith("Showing 51 to ")
+    assert page.locator(".govuk-pagination__item--current").inner_text() == "2"
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/organisations/\?sort=realised$"))
+    page.wait_for_function(f"document.querySelectorAll('{scorecards}').length === 50")
+    assert page.locator(scorecards).all_inner_texts() == first_page
