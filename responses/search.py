@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
@@ -127,7 +127,8 @@ def _in_postgresql(
 
     Misspellings are looked for in `long_fields` only when the other fields give fewer
     than `limit` results: rechecking the trigrams of thousands of long texts that share
-    a common word ("foster", "family") is most of the time a search would take."""
+    a common word ("foster", "family") is most of the time a search would take. It is
+    still one query, so that a page's query count does not depend on the data."""
     # A recommendation's ref ("6.x3") is an identifier: found whole, not by its words.
     exact = [name for name in fields if name == "ref"]
     words = [name for name in fields if name != "ref"]
@@ -148,15 +149,20 @@ def _in_postgresql(
     for name in words:
         if name not in long_fields:
             matches |= Q(**{f"{name}__trigram_word_similar": wanted})
-    ranked = items.annotate(
-        found_by_words=SearchVector(*words, config="english"), similarity=similarity
-    ).order_by(F("similarity").desc(), "pk")
-    found = list(ranked.filter(matches)[:limit])
-    if long_fields and len(found) < limit:
+    searchable = items.annotate(found_by_words=SearchVector(*words, config="english")).order_by()
+    found = searchable.filter(matches)
+    if long_fields:
+        misspelt = Q()
         for name in long_fields:
-            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
-        found = list(ranked.filter(matches)[:limit])
-    return [Hit(item=item, score=round(100 * item.similarity, 1)) for item in found]
+            misspelt |= Q(**{f"{name}__trigram_word_similar": wanted})
+        # PostgreSQL runs the second half of the union only if the first found too few
+        # (a one-time filter), so the long texts' trigrams are not rechecked otherwise.
+        too_few = ~Exists(found.values("pk")[limit - 1 : limit])
+        found = items.filter(
+            pk__in=found.values("pk").union(searchable.filter(too_few, misspelt).values("pk"))
+        )
+    ranked = found.annotate(similarity=similarity).order_by(F("similarity").desc(), "pk")
+    return [Hit(item=item, score=round(100 * item.similarity, 1)) for item in ranked[:limit]]
 
 
 # SQLite and anything else: rapidfuzz in Python

@@ -53,6 +53,16 @@ def test_asks_are_found_by_a_misspelt_word_and_carry_their_status(corpus):
     assert results.asks[0].item.status == "absent"
 
 
+def test_a_misspelt_word_that_only_an_asks_text_holds_finds_it(db):
+    document = factories.document(
+        text="Every disabled child in residential care should have independent visitors. "
+        "Funding should follow the child."
+    )
+    held = factories.ask(document=document, title="An ask", text=document.text.split(". ")[0])
+    factories.ask(document=document, title="Another ask", text="Funding should follow the child.")
+    assert ask_pks(search(query="independant vistors")) == [held.pk]
+
+
 def test_asks_holding_a_phrase_come_before_asks_that_only_come_close(corpus):
     asks = search(query="foster carers").asks
     holding = [
