@@ -24,7 +24,6 @@ import itertools
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -265,18 +264,129 @@ class StatusSuggestion:
     """The recommendations to cite as evidence, best first; empty when absent."""
 
 
-def _features(words: list[str]) -> set[str]:
-    return set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+def _features(words: list[str]) -> list[str]:
+    # Sorted, so that a text's weights are always added in one order.
+    return sorted(set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)})
 
 
-def _feature_weight(feature: str, idf: dict[str, float], unseen: float) -> float:
-    weight = idf.get(feature, unseen)
-    return weight * PAIR_WEIGHT if " " in feature else weight
+def _likeness_text(words: list[str]) -> str:
+    # `token_set_ratio` compares the sets of words, so their sorted unique words score
+    # exactly as the words in order do, and rapidfuzz has less to sort for each pair.
+    return " ".join(sorted(set(words)))
 
 
 def recommendation_text(recommendation: Recommendation) -> str:
     """The words of a recommendation that the matcher compares with an ask."""
     return f"{recommendation.title}. {recommendation.text}"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The recommendations' side of every comparison, worked out once for their texts."""
+
+    word_sets: list[frozenset[str]]
+    likeness_texts: list[str]
+    rows: dict[str, int]
+    """Each feature that some recommendation has, and its place in the arrays below."""
+    squares: np.ndarray
+    """Each feature's squared weight."""
+    starts: np.ndarray
+    holders: np.ndarray
+    """The recommendations that have feature `f` are `holders[starts[f]:starts[f + 1]]`:
+    postings as flat arrays, which grow with the recommendations' words, where a
+    features-by-recommendations matrix would grow with their square."""
+    norms: np.ndarray
+    unseen_square: float
+    """The squared weight of a word that no recommendation uses."""
+
+
+# Keyed by the recommendations' texts, so an edited one is prepared afresh; a few entries
+# are enough for the sets a site compares against (every recommendation, one report's).
+@functools.lru_cache(maxsize=8)
+def _prepare(texts: tuple[str, ...]) -> _Prepared:
+    words = [normalise_words(text) for text in texts]
+    features = [_features(w) for w in words]
+    holders: dict[str, list[int]] = {}
+    for column, fs in enumerate(features):
+        for feature in fs:
+            holders.setdefault(feature, []).append(column)
+    count = len(texts)
+    rows = {feature: row for row, feature in enumerate(sorted(holders))}
+    frequency = np.array([len(holders[feature]) for feature in rows])
+    # Smoothed IDF; a word no recommendation uses is as rare as a word can be.
+    idf = np.log((1 + count) / (1 + frequency)) + 1
+    unseen = math.log(1 + count) + 1
+    pairs = np.array([" " in feature for feature in rows], dtype=bool)
+    squares = np.where(pairs, idf * PAIR_WEIGHT, idf) ** 2
+    norms = np.sqrt([squares[[rows[f] for f in fs]].sum() for fs in features])
+    arrays = {
+        "squares": squares,
+        "starts": np.concatenate([[0], np.cumsum(frequency)]),
+        "holders": np.array([c for feature in rows for c in holders[feature]], dtype=np.intp),
+        "norms": norms,
+    }
+    for array in arrays.values():
+        array.flags.writeable = False
+    return _Prepared(
+        word_sets=[frozenset(w) for w in words],
+        likeness_texts=[_likeness_text(w) for w in words],
+        rows=rows,
+        unseen_square=unseen**2,
+        **arrays,
+    )
+
+
+def _cosines(*, batch_words: list[list[str]], prepared: _Prepared) -> np.ndarray:
+    """Texts by recommendations: the cosine of their features, each weighed by rarity."""
+    texts: list[int] = []
+    found: list[int] = []
+    unseen = np.zeros(len(batch_words))
+    for text, words in enumerate(batch_words):
+        for feature in _features(words):
+            if (row := prepared.rows.get(feature)) is not None:
+                texts.append(text)
+                found.append(row)
+            # A text's own phrases that no recommendation uses would only lengthen long
+            # texts; its single words still count, as content the report lacks.
+            elif " " not in feature:
+                unseen[text] += 1
+    rows = np.array(found, dtype=np.intp)
+    of_text = np.array(texts, dtype=np.intp)
+    # A sparse product in one step: each shared feature gives its squared weight to every
+    # (text, recommendation) that has it, read from its postings, and bincount adds them
+    # up cell by cell, in the order of each text's features.
+    first = prepared.starts[rows]
+    held = prepared.starts[rows + 1] - first
+    postings = np.repeat(first - np.cumsum(held) + held, held) + np.arange(held.sum())
+    count = len(prepared.norms)
+    numerators = np.bincount(
+        np.repeat(of_text, held) * count + prepared.holders[postings],
+        weights=np.repeat(prepared.squares[rows], held),
+        minlength=len(batch_words) * count,
+    ).reshape(len(batch_words), count)
+    squares = unseen * prepared.unseen_square
+    squares += np.bincount(of_text, weights=prepared.squares[rows], minlength=len(batch_words))
+    denominators = np.sqrt(squares)[:, np.newaxis] * prepared.norms
+    # Float zeros, as bincount gives integers when no feature is shared at all.
+    return np.divide(
+        numerators, denominators, out=np.zeros(numerators.shape), where=denominators > 0
+    )
+
+
+def _likeness(*, batch_words: list[list[str]], prepared: _Prepared) -> np.ndarray:
+    """Texts by recommendations: rapidfuzz's likeness of their normalised words, from 0
+    to 100, in one `process.cdist` call over every core."""
+    # Each recommendation against the batch rather than each text against every
+    # recommendation: rapidfuzz prepares a query once and splits each choice per pair,
+    # and the texts are the shorter to split. The scorer is symmetric, so only the
+    # matrix turns round.
+    return process.cdist(
+        prepared.likeness_texts,
+        [_likeness_text(words) for words in batch_words],
+        scorer=fuzz.token_set_ratio,
+        dtype=np.float32,
+        workers=-1,
+    ).T
 
 
 def suggest(
@@ -285,68 +395,30 @@ def suggest(
     """For each of `texts`, the `limit` recommendations closest to it, best first.
 
     Returns one list per text, in the order of `texts`; a text with no words left after
-    normalisation, or no recommendations at all, gets an empty list. Scores are
-    comparable across texts and recommendations of one call.
+    normalisation, or no recommendations at all, gets an empty list. A text's suggestions
+    do not depend on the other texts of the call, and scores are comparable across
+    texts and recommendations of one set of recommendations.
     """
     if not texts or not recommendations or limit < 1:
         return [[] for _ in texts]
-    recommendation_words = [normalise_words(recommendation_text(r)) for r in recommendations]
-    recommendation_features = [_features(words) for words in recommendation_words]
-    document_frequency = Counter(f for features in recommendation_features for f in features)
-    count = len(recommendations)
-    # Smoothed IDF; a word no recommendation uses is as rare as a word can be.
-    idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in document_frequency.items()}
-    unseen = math.log(1 + count) + 1
-
-    # Each feature's recommendations, so that only shared features are ever touched: a
-    # dense recommendations-by-vocabulary matrix would grow with the square of the data.
-    postings: dict[str, list[int]] = {}
-    for row, features in enumerate(recommendation_features):
-        for feature in features:
-            postings.setdefault(feature, []).append(row)
-    index = {feature: np.array(rows) for feature, rows in postings.items()}
-    squared = {feature: _feature_weight(feature, idf, unseen) ** 2 for feature in idf}
-    recommendation_norms = np.sqrt(
-        [sum(squared[f] for f in features) for features in recommendation_features]
-    )
-    recommendation_strings = [" ".join(words) for words in recommendation_words]
-
+    prepared = _prepare(tuple(recommendation_text(r) for r in recommendations))
     results: list[list[Suggestion]] = []
     for start in range(0, len(texts), BATCH_SIZE):
-        batch = texts[start : start + BATCH_SIZE]
-        batch_words = [normalise_words(text) for text in batch]
-        likeness = process.cdist(
-            [" ".join(words) for words in batch_words],
-            recommendation_strings,
-            scorer=fuzz.token_set_ratio,
-            dtype=np.float32,
-        )
-        cosine = np.zeros((len(batch), count))
-        for row, words in enumerate(batch_words):
-            ask_norm = 0.0
-            for feature in _features(words):
-                if feature in index:
-                    cosine[row, index[feature]] += squared[feature]
-                    ask_norm += squared[feature]
-                # An ask's own phrases that no recommendation uses would only lengthen
-                # long asks; its single words still count, as content the report lacks.
-                elif " " not in feature:
-                    ask_norm += _feature_weight(feature, idf, unseen) ** 2
-            denominators = math.sqrt(ask_norm) * recommendation_norms
-            np.divide(cosine[row], denominators, out=cosine[row], where=denominators > 0)
-        scores = 100 * WORD_WEIGHT * cosine + LIKENESS_WEIGHT * likeness
-        for row, words in enumerate(batch_words):
+        batch_words = [normalise_words(text) for text in texts[start : start + BATCH_SIZE]]
+        scores = 100 * WORD_WEIGHT * _cosines(batch_words=batch_words, prepared=prepared)
+        scores += LIKENESS_WEIGHT * _likeness(batch_words=batch_words, prepared=prepared)
+        ranked = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
+        for words, row_scores, best in zip(batch_words, scores, ranked):
             if not words:
                 results.append([])
                 continue
-            best = np.argsort(-scores[row], kind="stable")[:limit]
             ask_words = set(words)
             results.append(
                 [
                     Suggestion(
                         recommendation=recommendations[i],
-                        score=round(float(scores[row, i]), 1),
-                        shared_words=frozenset(ask_words & set(recommendation_words[i])),
+                        score=round(float(row_scores[i]), 1),
+                        shared_words=frozenset(ask_words & prepared.word_sets[i]),
                     )
                     for i in best
                 ]

@@ -138,18 +138,74 @@ def test_a_text_without_words_gets_no_suggestions(recommendations):
 
 
 def test_one_cdist_call_scores_a_whole_batch(recommendations, monkeypatch):
-    calls = []
+    pairs_scored = []
     real_cdist = matching.process.cdist
 
     def counting_cdist(*args, **kwargs):
-        calls.append(len(args[0]))
-        return real_cdist(*args, **kwargs)
+        scores = real_cdist(*args, **kwargs)
+        pairs_scored.append(scores.size)
+        return scores
 
     monkeypatch.setattr(matching.process, "cdist", counting_cdist)
     matching.suggest(
         texts=["kinship", "advocacy", "housing"], recommendations=list(recommendations.values())
     )
-    assert calls == [3]
+    assert pairs_scored == [3 * len(recommendations)]
+
+
+def test_a_batch_suggests_what_each_text_gets_alone(recommendations, monkeypatch):
+    # Batches of two, so that the texts also cross from one batch into the next.
+    monkeypatch.setattr(matching, "BATCH_SIZE", 2)
+    texts = [
+        "Remove the intentionality test for homeless care leavers",
+        "the and of",
+        "Independent advocates for young people in care",
+        "Kinship carers need paid leave and support from children's services",
+        "Staying Close to 23",
+    ]
+    together = matching.suggest(texts=texts, recommendations=list(recommendations.values()))
+    alone = [
+        matching.suggest(texts=[text], recommendations=list(recommendations.values()))[0]
+        for text in texts
+    ]
+    assert together == alone
+    assert together[1] == [] and all(together[i] for i in (0, 2, 3, 4))
+
+
+def test_recommendations_are_prepared_once_for_many_texts_asked_one_at_a_time(
+    recommendations, monkeypatch
+):
+    normalised = []
+    real_normalise_words = matching.normalise_words
+
+    def counting_normalise_words(text):
+        normalised.append(text)
+        return real_normalise_words(text)
+
+    monkeypatch.setattr(matching, "normalise_words", counting_normalise_words)
+    chapter = factories.chapter()
+    # A text no other test uses, so no earlier call has prepared this set.
+    fresh = [
+        *recommendations.values(),
+        factories.recommendation(chapter=chapter, text="Prepared once for many calls."),
+    ]
+    for text in ("kinship carers", "independent advocacy", "homeless care leavers"):
+        matching.suggest(texts=[text], recommendations=fresh)
+    assert len(normalised) == len(fresh) + 3
+
+
+def test_an_edited_recommendation_is_compared_as_it_now_reads(recommendations):
+    housing = recommendations["housing"]
+    ask = ["Give grandparents raising a grandchild a weekly allowance"]
+    [before] = matching.suggest(texts=ask, recommendations=list(recommendations.values()))
+    assert before[0].recommendation != housing
+
+    housing.text = "Pay grandparents raising a grandchild a weekly allowance."
+    housing.save()
+    edited = list(Recommendation.objects.filter(pk__in=[r.pk for r in recommendations.values()]))
+    [after] = matching.suggest(texts=ask, recommendations=edited)
+    assert after[0].recommendation == housing
+    assert {"grandpar", "grandchild", "allow"} <= after[0].shared_words
 
 
 def test_status_is_absent_when_nothing_scores_above_the_threshold(recommendations):
