@@ -70,12 +70,12 @@ class SearchResults:
 
 
 def clean_query(query: str) -> str:
-    """The query as search reads it: no control characters (PostgreSQL refuses NUL),
-    accents and curly quotes made plain, spaces collapsed, at most MAX_QUERY_LENGTH
-    characters."""
+    """The query as search reads it: no control characters (PostgreSQL refuses NUL) or
+    lone surrogates (which cannot be encoded), accents and curly quotes made plain, spaces
+    collapsed, at most MAX_QUERY_LENGTH characters."""
     decomposed = unicodedata.normalize("NFKD", query.translate(STRAIGHT_QUOTES))
     plain = "".join(
-        " " if unicodedata.category(c) == "Cc" else c
+        " " if unicodedata.category(c) in ("Cc", "Cs") else c
         for c in decomposed
         if not unicodedata.combining(c)
     )
@@ -86,9 +86,9 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
     """Organisations, asks and recommendations whose words come close to `query`,
     allowing for typos, best first, at most `limit` of each. Asks are the counted ones
     (no digest points, no earlier wordings), annotated with their `status`; a query
-    shorter than three letters finds nothing."""
+    shorter than three letters, or a `limit` below one, finds nothing."""
     results = SearchResults(query=query)
-    if results.too_short:
+    if results.too_short or limit < 1:
         return results
     wanted = clean_query(query)
     found = _in_postgresql if connection.vendor == "postgresql" else _in_python

@@ -122,6 +122,10 @@ def test_the_limit_keeps_the_best_of_each_kind(corpus):
     assert ask_pks(limited) == ask_pks(full)[:2]
 
 
+def test_a_limit_below_one_finds_nothing(corpus):
+    assert search(query="kinship", limit=0).total == 0
+
+
 def test_no_kind_of_result_exceeds_the_default_limit(corpus):
     results = search(query="children")
     assert len(results.asks) == len(results.recommendations) == 10
@@ -137,6 +141,7 @@ def test_no_kind_of_result_exceeds_the_default_limit(corpus):
         "<script>alert(1)</script>",
         "staying close " * 800,
         "é" * 10_000,
+        "\ud800staying close\udfff",
     ],
 )
 def test_hostile_queries_are_answered_without_error(corpus, query):
