@@ -1,5 +1,6 @@
 """Migration operations for what only PostgreSQL has."""
 
+from django.contrib.postgres.operations import TrigramExtension
 from django.db.migrations.operations import AddIndex
 
 
@@ -11,6 +12,15 @@ class AddIndexOnPostgreSQL(AddIndex):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """pg_trgm, created on PostgreSQL (and nowhere else) and dropped there when unapplied.
+    Django's own TrigramExtension looks for pg_extension even on SQLite when unapplied."""
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":

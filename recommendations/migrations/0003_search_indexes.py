@@ -2,11 +2,10 @@
 trigrams (pg_trgm) on each, for misspelt words. SQLite gets none: it searches in Python."""
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from recommendations.migration_operations import AddIndexOnPostgreSQL
+from recommendations.migration_operations import AddIndexOnPostgreSQL, TrigramExtensionOnPostgreSQL
 
 
 class Migration(migrations.Migration):
@@ -15,8 +14,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Does nothing on SQLite, nor where the extension already exists.
-        TrigramExtension(),
+        # Before any gin_trgm_ops index, here and in responses' 0005_search_indexes, which
+        # depends on this migration; nothing on SQLite, nor where pg_trgm already exists.
+        TrigramExtensionOnPostgreSQL(),
         AddIndexOnPostgreSQL(
             model_name="recommendation",
             index=GinIndex(

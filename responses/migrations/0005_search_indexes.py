@@ -3,7 +3,6 @@
 searches in Python."""
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
@@ -17,8 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Does nothing on SQLite, nor where the extension already exists.
-        TrigramExtension(),
+        # pg_trgm comes from recommendations' 0003_search_indexes.
         AddIndexOnPostgreSQL(
             model_name="ask",
             index=GinIndex(
