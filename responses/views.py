@@ -28,8 +28,9 @@ from .search import search as run_search
 # How many of the matcher's nearest recommendations an absent ask shows.
 NEAREST_LIMIT = 3
 # Page sizes: enough to read down and compare, few enough that every page's work is
-# bounded whatever the number of organisations.
-ASKS_PER_PAGE = 50
+# bounded whatever the number of organisations. An ask's row is a whole comparison, with
+# the recommendations' excerpts beside it: 25 are a long read already.
+ASKS_PER_PAGE = 25
 ORGANISATIONS_PER_PAGE = 50
 # The themes matrix pages through its organisation columns: a dozen fit a wide screen.
 MATRIX_COLUMNS_PER_PAGE = 12
