@@ -370,7 +370,7 @@ def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
     selected = form.filter(organisations) if form is not None else organisations
 
     def build() -> Iterator[list]:
-        for organisation in selected:
+        for organisation in selected.iterator():
             counts = [getattr(organisation, f"asks_{status}") for status in Status.values]
             total = organisation.asks_total
             yield [
