@@ -228,6 +228,29 @@ class AskQuerySet(models.QuerySet):
             .order_by(*fields, "status")
         )
 
+    def status_mix(self) -> dict[str, int]:
+        """How many asks have each status, every status present. Call on a queryset
+        annotated `with_status()`."""
+        mix = dict.fromkeys(Status.values, 0)
+        for row in self.status_counts():
+            mix[row["status"]] += row["asks"]
+        return mix
+
+    def left_out_by_several(self, *, organisations: int = 2):
+        """The themes in which at least `organisations` organisations have an ask the
+        Review left out (absent), with how many organisations and asks: most first. Call
+        on a queryset annotated `with_status()`."""
+        return (
+            self.filter(status=Status.ABSENT, themes__isnull=False)
+            .values("themes__name", "themes__slug")
+            .annotate(
+                organisations=Count("document__organisation", distinct=True),
+                asks=Count("id", distinct=True),
+            )
+            .filter(organisations__gte=organisations)
+            .order_by("-organisations", "-asks", "themes__name")
+        )
+
 
 class Ask(models.Model):
     document = models.ForeignKey(

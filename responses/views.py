@@ -2,7 +2,7 @@
 each, or only the fragment that htmx asked for."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -61,14 +61,6 @@ def _page(request, items, *, per_page: int) -> Page:
     return page
 
 
-def _mix(rows) -> dict[str, int]:
-    """Counts by status from `AskQuerySet.status_counts()` rows."""
-    counts = dict.fromkeys(Status.values, 0)
-    for row in rows:
-        counts[row["status"]] += row["asks"]
-    return counts
-
-
 def _organisation_mix(organisation) -> dict[str, int]:
     return {status: getattr(organisation, f"asks_{status}") for status in Status.values}
 
@@ -98,18 +90,8 @@ def home(request):
         ]
     )
     counted = Ask.objects.counted().with_status()
-    mix = _mix(counted.status_counts())
+    mix = counted.status_mix()
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
-    left_out = (
-        counted.filter(status=Status.ABSENT, themes__isnull=False)
-        .values("themes__name", "themes__slug")
-        .annotate(
-            organisations=Count("document__organisation", distinct=True),
-            asks=Count("id", distinct=True),
-        )
-        .filter(organisations__gte=2)
-        .order_by("-organisations", "-asks", "themes__name")
-    )
     unasked = (
         with_demand(Recommendation.objects.select_related("chapter"))
         .filter(demand=0)
@@ -131,7 +113,7 @@ def home(request):
             rows=[(o.name, _organisation_mix(o)) for o in organisations],
             title="Asks by organisation and status",
         ),
-        "left_out": list(left_out),
+        "left_out": list(counted.left_out_by_several(organisations=2)),
         "unasked": list(unasked[:OVERVIEW_UNASKED]),
         "unasked_total": unasked.count(),
     }

@@ -211,3 +211,23 @@ def test_organisations_are_listed_by_name(corpus, client):
     listed = client.get(reverse("organisations")).context["organisations"]
     assert [o.name for o in listed] == sorted(o.name for o in listed)
     assert listed[0].name == "Aardvark Trust"
+
+
+@pytest.mark.django_db
+def test_the_overview_names_the_themes_that_several_organisations_asked_for_and_the_review_left_out(
+    corpus, client
+):
+    left_out = client.get(reverse("home")).context["left_out"]
+    # In the corpus: Together Trust's UNCRC and campaign asks, Become's ethnicity ask (rights);
+    # Together Trust's step up/step down and Action for Children's reunification (placements).
+    assert [(row["themes__slug"], row["organisations"], row["asks"]) for row in left_out] == [
+        ("rights-and-equality", 2, 3),
+        ("care-placements-and-homes", 2, 2),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_overview_counts_every_assessed_ask_once_by_status(corpus, client):
+    context = client.get(reverse("home")).context
+    assert context["asks_total"] == 30
+    assert context["assessed_total"] == 29
