@@ -17,7 +17,6 @@ from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilter
 from .highlighting import mark_quotes
 from .models import (
     Ask,
-    JudgedBy,
     Organisation,
     ResponseDocument,
     Status,
@@ -159,6 +158,7 @@ def organisation(request, slug):
         return _render(request, "responses/organisation.html", context, fragment="ask_detail")
 
     form = AskFilterForm(request.GET)
+    documents = list(organisation.documents.all())
     rows = _with_nearest(list(form.filter(asks.counted())))
     context = {
         "organisation": organisation,
@@ -171,10 +171,9 @@ def organisation(request, slug):
             labelled=False,
         ),
         "asks_total": organisation.asks_total,
-        "documents": list(organisation.documents.all()),
+        "documents": documents,
+        "asked_documents": [document for document in documents if document.counts_asks],
         "themes": list(Theme.objects.all()),
-        "statuses": Status.choices,
-        "judges": JudgedBy.choices,
         "digest_points": list(
             Ask.objects.for_organisation(organisation).digest_points().select_related("document")
         ),
@@ -285,7 +284,6 @@ def theme(request, slug):
         "form": form,
         "page": page,
         "rows": _with_nearest(list(page)),
-        "statuses": Status.choices,
         "recommendations": list(
             with_demand(theme.recommendations.with_provenance()).order_by("chapter__number", "id")
         ),

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from ..charts import COLOURS, SHORT_LABELS, STATUS_ORDER
 from ..highlighting import mark_quotes
@@ -92,3 +93,27 @@ def status_legend():
         ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
+
+
+@register.inclusion_tag("responses/includes/filter_select.html")
+def filter_select(form, name: str, items=None, value: str = "pk", truncate: int = 0):
+    """A labelled select for the filter `name` of `form`, with its current value chosen.
+
+    The options are the field's own choices or, given `items` (themes, chapters,
+    documents), an "Any …" option then one per item: its `value` attribute, its name."""
+    field = form[name]
+    if items is None:
+        options = field.field.choices
+    else:
+        options = [("", f"Any {field.label.lower()}")]
+        options += [(getattr(item, value), str(item)) for item in items]
+    current = str(form.values.get(name, ""))
+    return {
+        "id": f"filter-{name.replace('_', '-')}",
+        "name": name,
+        "label": field.label,
+        "options": [
+            (str(option), Truncator(text).chars(truncate) if truncate else text, str(option) == current)
+            for option, text in options
+        ],
+    }
