@@ -371,14 +371,13 @@ def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
 
     def build() -> Iterator[list]:
         for organisation in selected.iterator():
-            counts = [getattr(organisation, f"asks_{status}") for status in Status.values]
             total = organisation.asks_total
             yield [
                 organisation.name,
                 organisation.slug,
                 organisation.kind,
                 total,
-                *counts,
+                *organisation.status_mix.values(),
                 f"{organisation.asks_realised / total:.2f}" if total else "",
             ]
 

@@ -107,6 +107,11 @@ class Organisation(models.Model):
     def get_absolute_url(self):
         return reverse("organisation", args=[self.slug])
 
+    @property
+    def status_mix(self) -> dict[str, int]:
+        """How many of its asks have each status; needs `with_status_counts()`."""
+        return {status: getattr(self, f"asks_{status}") for status in Status.values}
+
 
 class DatePrecision(models.TextChoices):
     YEAR = "year", "Year"

@@ -60,10 +60,6 @@ def _page(request, items, *, per_page: int) -> Page:
     return page
 
 
-def _organisation_mix(organisation) -> dict[str, int]:
-    return {status: getattr(organisation, f"asks_{status}") for status in Status.values}
-
-
 def _with_nearest(asks: list) -> list:
     """Give each absent ask `nearest`: the recommendations the matcher finds closest,
     which are suggestions to look at, not matches."""
@@ -109,7 +105,7 @@ def home(request):
             labelled=False,
         ),
         "organisations_chart": status_bars(
-            rows=[(o.name, _organisation_mix(o)) for o in organisations],
+            rows=[(o.name, o.status_mix) for o in organisations],
             title="Asks by organisation and status",
         ),
         "left_out": list(counted.left_out_by_several(organisations=2)),
@@ -128,10 +124,9 @@ def organisation_list(request):
     )
     organisations = page.object_list
     for organisation in organisations:
-        organisation.mix = _organisation_mix(organisation)
-        organisation.summary = status_summary(organisation.mix)
+        organisation.summary = status_summary(organisation.status_mix)
         organisation.chart = status_bars(
-            rows=[(organisation.name, organisation.mix)],
+            rows=[(organisation.name, organisation.status_mix)],
             title=f"Status of {organisation.name}'s asks",
             labelled=False,
             compact=True,
@@ -166,7 +161,7 @@ def organisation(request, slug):
         "rows": rows,
         "expand": expand,
         "mix_chart": status_bars(
-            rows=[(organisation.name, _organisation_mix(organisation))],
+            rows=[(organisation.name, organisation.status_mix)],
             title=f"Status of {organisation.name}'s asks",
             labelled=False,
         ),
