@@ -18,6 +18,19 @@ class JudgementProtected(Exception):
     """The ask already carries a judgement that this write may not replace."""
 
 
+class StaleJudgement(Exception):
+    """Someone else changed the judgement since the writer read it: writing now would
+    overwrite their change unseen."""
+
+    def __init__(self, current: Assessment, *, expected_version: int):
+        self.current = current
+        self.expected_version = expected_version
+        super().__init__(
+            f"Ask {current.ask_id}'s judgement changed while you were editing it "
+            f"(version {expected_version} became {current.version})."
+        )
+
+
 def may_replace(*, current: Assessment | None, judged_by: str, force: bool = False) -> bool:
     """Whether a judgement by `judged_by` may replace `current`.
 
@@ -49,15 +62,22 @@ def record(
     user=None,
     reason: str = "",
     force: bool = False,
+    expected_version: int | None = None,
 ) -> Assessment:
     """Set `ask`'s judgement to `status` by `judged_by`, with its evidence, and return it.
 
     The evidence replaces any evidence the ask had. Each quote must occur verbatim in its
     recommendation's text, and only realised or partly realised asks carry evidence.
+    With `expected_version` (the version the writer read; 0 for "no judgement yet"), a
+    judgement that has moved on since raises StaleJudgement.
     Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values;
-    either way nothing is written. The history records `user` and `reason`.
+    whatever is raised, nothing is written. The history records `user` and `reason`.
     """
     current = Assessment.objects.select_for_update().filter(ask=ask).first()
+    if expected_version is not None and expected_version != (current.version if current else 0):
+        if current is None:
+            raise ValidationError("The judgement you were editing no longer exists.")
+        raise StaleJudgement(current, expected_version=expected_version)
     if not may_replace(current=current, judged_by=judged_by, force=force):
         raise JudgementProtected(
             f"Ask {ask.pk} is already judged by {current.get_judged_by_display().lower()}; "
@@ -68,7 +88,8 @@ def record(
         raise ValidationError(
             {"status": f"Only realised or partly realised asks carry evidence, not {status!r}."}
         )
-    assessment = current or Assessment(ask=ask)
+    assessment = current or Assessment(ask=ask, version=0)
+    assessment.version += 1
     assessment.status = status
     assessment.judged_by = "" if status == Status.NOT_ASSESSED else judged_by
     assessment.rationale = rationale

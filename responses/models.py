@@ -324,6 +324,9 @@ class Assessment(models.Model):
         Recommendation, through="Evidence", related_name="assessments", blank=True
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: each write adds one, and a write based on an older version is
+    # refused (responses/assessments.py), so two editors never overwrite each other unseen.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
