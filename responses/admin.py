@@ -265,13 +265,20 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/responses/responsedocument/split.html", context)
 
 
-class LinkForm(forms.Form):
+class JudgeForm(forms.Form):
+    """One click that judges an ask from its page, based on the judgement version the
+    page showed (0 for none), so that a judgement saved meanwhile is not overwritten."""
+
+    based_on_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    replace_organisation_judgement = forms.BooleanField(required=False)
+
+
+class LinkForm(JudgeForm):
     """One click on a suggestion: link it as evidence and judge the ask."""
 
     recommendation = forms.ModelChoiceField(queryset=Recommendation.objects.all())
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in HEARD])
     quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=False)
-    replace_organisation_judgement = forms.BooleanField(required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -373,6 +380,7 @@ class AskAdmin(admin.ModelAdmin):
             if current
             else [],
             "judged_by_organisation": bool(current and current.judged_by == JudgedBy.ORGANISATION),
+            "current_version": current.version if current else 0,
             "may_judge": _may_judge(request),
         }
 
@@ -385,6 +393,19 @@ class AskAdmin(admin.ModelAdmin):
             messages.error(
                 request, f"{error} Tick “replace the organisation's judgement” to do so."
             )
+        except assessments.StaleJudgement as error:
+            changes = assessments.changes_since(error.current, version=error.expected_version)
+            messages.error(
+                request,
+                " ".join(
+                    [
+                        "Not saved: someone else saved this ask's judgement after you "
+                        "opened the page.",
+                        *changes,
+                        "The page now shows their judgement; judge again if you still mean to.",
+                    ]
+                ),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -392,16 +413,21 @@ class AskAdmin(admin.ModelAdmin):
                 request, f"Judged “{ask}” {Status(judgement['status']).label.lower()}."
             )
 
-    def link_view(self, request, ask_id: int):
-        """Link one suggested recommendation as evidence, keeping the ask's other
-        evidence, and judge the ask editorially."""
+    def _judge_form(self, request, ask_id: int, form_class):
         ask = get_object_or_404(Ask.objects.select_related("assessment"), pk=ask_id)
         if request.method != "POST" or not _may_judge(request):
             raise PermissionDenied
-        form = LinkForm(request.POST)
+        form = form_class(request.POST)
         if not form.is_valid():
             errors = "; ".join(e for field_errors in form.errors.values() for e in field_errors)
-            messages.error(request, f"Not linked: {errors}")
+            messages.error(request, f"Not saved: {errors}")
+        return ask, form
+
+    def link_view(self, request, ask_id: int):
+        """Link one suggested recommendation as evidence, keeping the ask's other
+        evidence, and judge the ask editorially."""
+        ask, form = self._judge_form(request, ask_id, LinkForm)
+        if not form.is_valid():
             return HttpResponseRedirect(_admin_url(ask))
         recommendation = form.cleaned_data["recommendation"]
         current = getattr(ask, "assessment", None)
@@ -423,21 +449,22 @@ class AskAdmin(admin.ModelAdmin):
             evidence=[*kept, (recommendation, form.cleaned_data["quote"])],
             reason=f"Linked recommendation {recommendation.ref} from a suggestion in admin",
             force=form.cleaned_data["replace_organisation_judgement"],
+            expected_version=form.cleaned_data["based_on_version"],
         )
         return HttpResponseRedirect(_admin_url(ask))
 
     def absent_view(self, request, ask_id: int):
         """Judge that no recommendation realises the ask."""
-        ask = get_object_or_404(Ask.objects.select_related("assessment"), pk=ask_id)
-        if request.method != "POST" or not _may_judge(request):
-            raise PermissionDenied
-        self._judge(
-            request,
-            ask,
-            status=Status.ABSENT,
-            reason="Marked absent in admin",
-            force=request.POST.get("replace_organisation_judgement") == "on",
-        )
+        ask, form = self._judge_form(request, ask_id, JudgeForm)
+        if form.is_valid():
+            self._judge(
+                request,
+                ask,
+                status=Status.ABSENT,
+                reason="Marked absent in admin",
+                force=form.cleaned_data["replace_organisation_judgement"],
+                expected_version=form.cleaned_data["based_on_version"],
+            )
         return HttpResponseRedirect(_admin_url(ask))
 
 
@@ -458,6 +485,12 @@ class HistoryToReadOnly(SimpleHistoryAdmin):
 
 
 class AssessmentForm(forms.ModelForm):
+    # The version the editor started from (0 for a new judgement): see `clean`.
+    based_on_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={"required": "This form has no version: reload the page and edit again."},
+    )
     replace_organisation_judgement = forms.BooleanField(
         required=False,
         help_text="The organisation's own judgement is replaced only when this is ticked.",
@@ -473,8 +506,13 @@ class AssessmentForm(forms.ModelForm):
         model = Assessment
         fields = ["ask", "status", "judged_by", "rationale", "note"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["based_on_version"].initial = self.instance.version if self.instance.pk else 0
+
     def clean(self):
         cleaned = super().clean()
+        self._refuse_if_stale(cleaned.get("based_on_version"))
         ask, judged_by = (
             cleaned.get("ask") or getattr(self.instance, "ask", None),
             cleaned.get("judged_by"),
@@ -492,6 +530,29 @@ class AssessmentForm(forms.ModelForm):
                 "that judgement may not be replaced this way."
             )
         return cleaned
+
+    def _refuse_if_stale(self, version: int | None) -> None:
+        """Refuse a save based on an older version than the stored one, saying what the
+        other editor changed. The editor's input stays in the form, now based on the
+        stored version: saving again replaces the other change on purpose, not unseen."""
+        if version is None or not self.instance.pk:
+            return
+        # Locked until the admin's transaction ends, so nobody saves between check and write.
+        current = Assessment.objects.select_for_update().get(pk=self.instance.pk)
+        if current.version == version:
+            return
+        self.data = self.data.copy()
+        self.data[self.add_prefix("based_on_version")] = current.version
+        raise ValidationError(
+            [
+                "Someone else saved this judgement while you were editing it, so yours "
+                "was not saved.",
+                *assessments.changes_since(current, version=version),
+                "Your changes are still in the form below. Compare them with the above, "
+                "then save again to replace them with yours, or reload the page to start "
+                "from the saved judgement.",
+            ]
+        )
 
 
 class EvidenceFormSet(forms.BaseInlineFormSet):
@@ -530,6 +591,7 @@ class AssessmentAdmin(HistoryToReadOnly):
         "note",
         "replace_organisation_judgement",
         "change_reason",
+        "based_on_version",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -568,6 +630,7 @@ class AssessmentAdmin(HistoryToReadOnly):
             user=request.user,
             reason=cleaned["change_reason"] or "Edited in admin",
             force=cleaned["replace_organisation_judgement"],
+            expected_version=cleaned["based_on_version"],
         )
         form.instance.pk = assessment.pk
         form.instance._state.adding = False

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
 
 from recommendations.models import Recommendation
 
@@ -115,3 +117,39 @@ def record(
         link._history_user = user
         link.save()
     return assessment
+
+
+def changes_since(assessment: Assessment, *, version: int) -> list[str]:
+    """What happened to `assessment` after `version`, in sentences for an editor whose
+    write was refused as stale: who saved it and when, then each field and the evidence
+    as they were at `version` and as they are now."""
+    history = assessment.history.order_by("history_date", "history_id")
+    read = history.filter(version=version).last()
+    later = list(history.filter(version__gt=version).select_related("history_user"))
+    lines = []
+    if later:
+        names = sorted({str(h.history_user) if h.history_user else "someone" for h in later})
+        when = timezone.localtime(later[-1].history_date).strftime("%d %B %Y at %H:%M")
+        lines.append(f"Saved since by {', '.join(names)}, last on {when}.")
+    labels = {"status": Status, "judged_by": JudgedBy}
+    for field in ("status", "judged_by", "rationale", "note"):
+        before = getattr(read, field) if read else None
+        after = getattr(assessment, field)
+        if before == after:
+            continue
+        name = Assessment._meta.get_field(field).verbose_name.capitalize()
+        if field in labels:
+            shown = [labels[field](v).label if v else "nobody" for v in (before, after)]
+            lines.append(f"{name}: {shown[0] if read else 'unknown'} → {shown[1]}.")
+        else:
+            lines.append(f"{name} now reads: “{Truncator(after).chars(300) or '(empty)'}”.")
+    now = sorted(assessment.evidence.values_list("recommendation__ref", flat=True))
+    if later:
+        then = sorted(
+            Evidence.history.as_of(later[0].history_date)
+            .filter(assessment_id=assessment.pk)
+            .values_list("recommendation__ref", flat=True)
+        )
+        if then != now:
+            lines.append(f"Evidence: {', '.join(then) or 'none'} → {', '.join(now) or 'none'}.")
+    return lines

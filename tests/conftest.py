@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -35,3 +36,27 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+def load_axe(page) -> None:
+    """Put axe-core in `page`, evaluated by Playwright: a script tag would be refused by the
+    pages' Content-Security-Policy, as it should be."""
+    page.evaluate(AXE.read_text())
+
+
+def refused_by_csp(page) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on `page` from now on: a
+    test's page should have none, or some script, style or request of ours is blocked.
+    Scripts the test itself evaluates (axe-core) have no source URL and are not the pages'."""
+    refusals = []
+
+    def note(message):
+        source = message.location.get("url", "")
+        if "Content Security Policy" in message.text and source:
+            refusals.append(f"{source}: {message.text}")
+
+    page.on("console", note)
+    return refusals

@@ -4,12 +4,13 @@ splits it into asks, accepts a suggested recommendation, and finds it on the pub
 import io
 import re
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+
+from tests.conftest import load_axe, refused_by_csp
 
 define_groups = import_module("responses.migrations.0002_editor_and_viewer_groups").define_groups
 
@@ -34,17 +35,16 @@ def page(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refusals = refused_by_csp(page)
     yield page
     context.close()
-
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+    assert refusals == [], "the Content-Security-Policy blocked part of a page"
 
 
 def _serious_problems(page, selector: str) -> list[str]:
     """axe-core's serious and critical findings inside `selector`: the markup carereview
     adds to admin, not Django admin's own."""
-    page.add_script_tag(path=str(AXE))
+    load_axe(page)
     return page.evaluate(
         """async (selector) => {
             const results = await axe.run({include: [selector]}, {resultTypes: ["violations"]});

@@ -275,6 +275,7 @@ def test_linking_a_suggestion_records_an_editorial_judgement_with_its_quote(edit
             "recommendation": recommendation.pk,
             "status": "partly",
             "quote": "Give kinship carers paid leave.",
+            "based_on_version": 0,
         },
     )
     assert response.status_code == 302
@@ -292,7 +293,12 @@ def test_linking_keeps_the_asks_other_evidence(editor_client, db):
     record(ask=ask, status="partly", judged_by="editorial", evidence=[(first, first.text[:10])])
     editor_client.post(
         reverse("admin:responses_ask_link", args=[ask.pk]),
-        {"recommendation": second.pk, "status": "realised", "quote": second.text[:12]},
+        {
+            "recommendation": second.pk,
+            "status": "realised",
+            "quote": second.text[:12],
+            "based_on_version": ask.assessment.version,
+        },
     )
     assessment = Assessment.objects.get(ask=ask)
     assert assessment.status == Status.REALISED
@@ -311,6 +317,7 @@ def test_linking_refuses_a_quote_that_is_not_in_the_recommendation(editor_client
             "recommendation": recommendation.pk,
             "status": "partly",
             "quote": "Give all carers leave.",
+            "based_on_version": 0,
         },
     )
     assert not Assessment.objects.filter(ask=ask).exists()
@@ -320,7 +327,12 @@ def test_linking_keeps_the_organisations_own_judgement_unless_told_to_replace_it
     recommendation = factories.recommendation()
     ask = factories.ask()
     record(ask=ask, status="absent", judged_by="organisation", rationale="In our view, absent.")
-    data = {"recommendation": recommendation.pk, "status": "partly", "quote": recommendation.text}
+    data = {
+        "recommendation": recommendation.pk,
+        "status": "partly",
+        "quote": recommendation.text,
+        "based_on_version": ask.assessment.version,
+    }
 
     editor_client.post(reverse("admin:responses_ask_link", args=[ask.pk]), data)
     assert Assessment.objects.get(ask=ask).judged_by == JudgedBy.ORGANISATION
@@ -342,7 +354,10 @@ def test_marking_an_ask_absent_replaces_an_automatic_suggestion(editor_client, d
         judged_by="automatic",
         evidence=[(recommendation, recommendation.text)],
     )
-    editor_client.post(reverse("admin:responses_ask_absent", args=[ask.pk]))
+    editor_client.post(
+        reverse("admin:responses_ask_absent", args=[ask.pk]),
+        {"based_on_version": ask.assessment.version},
+    )
     assessment = Assessment.objects.get(ask=ask)
     assert (assessment.status, assessment.judged_by) == (Status.ABSENT, JudgedBy.EDITORIAL)
     assert not Evidence.objects.filter(assessment=assessment).exists()
@@ -353,7 +368,12 @@ def test_viewers_cannot_link_a_suggestion(viewer_client, db):
     ask = factories.ask()
     response = viewer_client.post(
         reverse("admin:responses_ask_link", args=[ask.pk]),
-        {"recommendation": recommendation.pk, "status": "partly", "quote": recommendation.text},
+        {
+            "recommendation": recommendation.pk,
+            "status": "partly",
+            "quote": recommendation.text,
+            "based_on_version": 0,
+        },
     )
     assert response.status_code == 403
     assert not Assessment.objects.filter(ask=ask).exists()
@@ -369,6 +389,7 @@ def _assessment_form(assessment, **fields) -> dict:
         "rationale": assessment.rationale,
         "note": assessment.note,
         "change_reason": "",
+        "based_on_version": assessment.version,
         "evidence-TOTAL_FORMS": "0",
         "evidence-INITIAL_FORMS": "0",
         "evidence-MIN_NUM_FORMS": "0",
@@ -426,8 +447,7 @@ def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
 
 
 def test_admin_is_for_staff_only(client, db):
-    User.objects.create_user("reader", password="pw-reader-1")
-    client.login(username="reader", password="pw-reader-1")
+    client.force_login(User.objects.create_user("reader", password="pw-reader-1"))
     response = client.get(reverse("admin:responses_ask_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
@@ -445,6 +465,7 @@ def test_adding_an_assessment_with_evidence_goes_through_the_one_write_path(edit
             "rationale": "Same ask.",
             "note": "",
             "change_reason": "",
+            "based_on_version": 0,
             "evidence-TOTAL_FORMS": "1",
             "evidence-INITIAL_FORMS": "0",
             "evidence-MIN_NUM_FORMS": "0",

@@ -89,7 +89,9 @@ def status_legend():
     """The colours of the status charts, in words, for pages whose charts are compact."""
     items = format_html_join(
         "",
-        '<li><span class="app-legend__swatch" style="background:{}"></span>{}</li>',
+        # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
+        '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
+        '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
         ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)

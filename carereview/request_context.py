@@ -1,0 +1,49 @@
+"""Who made each request and which one it was: an id for every request, kept where
+error pages and log lines can read it. (Imported by the logging configuration, before
+Django's apps are ready: nothing here may import models.)"""
+
+import contextvars
+import logging
+import secrets
+
+_request = contextvars.ContextVar("request", default=None)
+
+
+class RequestIdMiddleware:
+    """Give each request a short random id: in the `X-Request-ID` header, on the error
+    page as a reference to quote, and in every log line written while it runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = secrets.token_hex(6)
+        token = _request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request.reset(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class RequestContextFilter(logging.Filter):
+    """Add the current request's id, method, path and user to every log record, or "-"
+    outside a request (a management command)."""
+
+    def filter(self, record):
+        request = getattr(record, "request", None) or _request.get()
+        record.request_id = getattr(request, "id", "-")
+        record.request_method = getattr(request, "method", "-")
+        record.request_path = getattr(request, "path", "-")
+        record.request_user = _username(request)
+        return True
+
+
+def _username(request) -> str:
+    # Finding the user may need the database, which may be why something is being logged.
+    try:
+        user = request.user
+        return user.get_username() if user.is_authenticated else "-"
+    except Exception:
+        return "?"
