@@ -78,3 +78,19 @@ loadtest: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
 
 bench: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
 	$(ON_POSTGRES) env DEBUG=false CONN_MAX_AGE=600 sh -c '$(BENCH_STEPS)'
+
+# Backups of the database in DATABASE_URL (README, "Deploying"). `make backup` writes a
+# new file under backups/ (or BACKUP=path) and says where; `make restore BACKUP=path
+# CONFIRM=yes` replaces everything in the database with it, and without CONFIRM=yes
+# only says what it would restore.
+BACKUP ?=
+CONFIRM ?=
+
+.PHONY: backup restore
+
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "Say which backup: make restore BACKUP=backups/FILE CONFIRM=yes" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(filter yes,$(CONFIRM)),--yes)
