@@ -9,6 +9,8 @@ from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.urls import reverse
 
+from .validators import web_address
+
 
 class Report(models.Model):
     """A report that makes recommendations: the Final Report today, the government's
@@ -18,7 +20,7 @@ class Report(models.Model):
     short_title = models.CharField(max_length=100)
     slug = models.SlugField(unique=True)
     published = models.DateField()
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[web_address])
     provenance = models.TextField(
         blank=True,
         help_text="Where the wording of this report's recommendations comes from, "
@@ -172,7 +174,7 @@ class Source(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="sources"
     )
     about = models.CharField(max_length=20, choices=SourceAbout.choices, default=SourceAbout.WORDING)
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[web_address])
     quote = models.TextField(blank=True, help_text="Exact words quoted from this source.")
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -12,15 +12,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
 
+from recommendations.validators import web_address
+
+from . import limits
 from .models import DatePrecision, DocumentKind, Organisation, OrganisationKind, ResponseDocument
 
-# The longest response in the corpus is about 20 kB; a few megabytes of text is a book,
-# and more is a wrong file.
-MAX_BYTES = 5_000_000
 SUFFIXES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
 
 
@@ -90,31 +89,68 @@ def read_text(*, path: Path) -> str:
             f"{path.name}: only {', '.join(sorted(SUFFIXES))} files can be imported."
         )
     try:
-        too_large = path.stat().st_size > MAX_BYTES
-        raw = b"" if too_large else path.read_bytes()
+        size = path.stat().st_size
+        # Read one byte more than the limit, so that a file that grows meanwhile is caught too.
+        raw = b"" if size > limits.DOCUMENT_FILE_BYTES else _read_at_most(path)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ImportRefused(f"Cannot read {path}: {reason}.") from None
-    if too_large:
-        raise ImportRefused(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.")
-    if b"\x00" in raw:
-        raise ImportRefused(f"{path.name} is a binary file, not text.")
+    size = max(size, len(raw))
+    if size > limits.DOCUMENT_FILE_BYTES:
+        raise ImportRefused(
+            f"{path.name} is {limits.size_in_words(size, 'byte')}; the largest document "
+            f"accepted is {limits.size_in_words(limits.DOCUMENT_FILE_BYTES, 'byte')}."
+        )
+    # PostgreSQL cannot store a NUL, and text never holds one: it is a binary file.
+    if (nul := raw.find(b"\x00")) >= 0:
+        raise ImportRefused(f"{path.name} is a binary file, not text (a NUL byte at byte {nul:,}).")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
         raise ImportRefused(
-            f"{path.name} is not UTF-8 text; save it as UTF-8 and try again."
+            f"{path.name} is not UTF-8 text (byte {error.start:,} is not UTF-8); "
+            "save it as UTF-8 and try again."
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if kind == "html":
         text = text_of_html(text)
-    # Control characters other than line breaks and tabs are corruption, not text.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        raise ImportRefused(f"{path.name} contains control characters; it is not plain text.")
+    # Control characters other than line breaks and tabs are corruption, not text. Format
+    # characters (right-to-left marks, zero-width joiners) are text, and kept.
+    control = next(
+        (i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cc" and ch not in "\n\t"),
+        None,
+    )
+    if control is not None:
+        raise ImportRefused(
+            f"{path.name} contains the control character U+{ord(text[control]):04X} "
+            f"(character {control + 1:,}); it is not plain text."
+        )
     text = text.strip()
     if not text:
         raise ImportRefused(f"{path.name} has no text.")
     return text
+
+
+def _read_at_most(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(limits.DOCUMENT_FILE_BYTES + 1)
+
+
+def check_field(value: str, *, name: str, limit: int) -> None:
+    """Refuse `value`, given on the command line as the `name`, unless it can be stored
+    as it is: no NUL (PostgreSQL cannot store one), valid Unicode (a name in another
+    encoding arrives with lone surrogates) and at most `limit` characters."""
+    if "\x00" in value:
+        raise ImportRefused(f"The {name} contains a NUL character, which cannot be stored.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImportRefused(f"The {name} is not valid UTF-8 text; give it in UTF-8.") from None
+    if len(value) > limit:
+        raise ImportRefused(
+            f"The {name} is {limits.size_in_words(len(value), 'character')} long; "
+            f"the longest accepted is {limits.size_in_words(limit, 'character')}."
+        )
 
 
 _DATE_FORMS = [
@@ -163,6 +199,9 @@ def import_response(
     organisation has that name, ignoring case) and return it, with whether the
     organisation is new. Raises ImportRefused, having written nothing, on bad input."""
     organisation, title, url = organisation.strip(), title.strip(), (url or "").strip()
+    check_field(organisation, name="organisation's name", limit=limits.ORGANISATION_NAME_CHARS)
+    check_field(title, name="title", limit=limits.DOCUMENT_TITLE_CHARS)
+    check_field(url, name="URL", limit=limits.URL_CHARS)
     if not organisation:
         raise ImportRefused("Give the organisation's name.")
     if not title:
@@ -176,7 +215,7 @@ def import_response(
         )
     if url:
         try:
-            URLValidator(schemes=["http", "https"])(url)
+            web_address(url)
         except ValidationError:
             raise ImportRefused(f"{url!r} is not an http(s) URL.") from None
     date, precision = parse_published(published)

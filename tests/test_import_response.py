@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from responses import importing
+from responses import importing, limits
 from responses.models import Organisation, ResponseDocument
 from tests import factories
 
@@ -138,8 +138,8 @@ def test_a_missing_file_is_refused(db, tmp_path):
 
 
 def test_an_oversized_file_is_refused(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_BYTES", 10)
-    with pytest.raises(CommandError, match="larger than"):
+    monkeypatch.setattr(limits, "DOCUMENT_FILE_BYTES", 10)
+    with pytest.raises(CommandError, match="is 35 bytes; the largest document accepted is 10 bytes"):
         _import(_write(tmp_path, "long.txt", b"We call for a great deal of things."))
 
 
