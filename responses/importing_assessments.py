@@ -9,9 +9,12 @@ and are ignored. Every row is checked before anything is written; then every cha
 is recorded through `assessments.record`, all in one transaction or none.
 """
 
+import contextlib
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -19,6 +22,7 @@ from django.db import transaction
 
 from recommendations.models import Recommendation
 
+from . import limits
 from .assessments import JudgementProtected, may_replace, record
 from .export import ASK_COLUMNS, unguard
 from .models import HEARD, Ask, JudgedBy, Status
@@ -45,8 +49,11 @@ class Change:
     after: str
 
 
-# An error and the line of the file it is on (1 is the header).
+# An error and the line of the file it is on (1 is the header; 0 the file as a whole).
 Error = tuple[int, str]
+
+# Ask ids are 64-bit integers in the database; a larger number is no ask, not an overflow.
+_LARGEST_ID = 2**63 - 1
 
 
 @dataclass
@@ -56,6 +63,36 @@ class ImportResult:
     errors: list[Error] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
+
+
+def import_assessments_file(
+    *, path: Path, force: bool = False, user=None, reason: str = ""
+) -> ImportResult:
+    """Apply the judgements in the asks.csv at `path`, as `import_assessments` does, after
+    refusing a file larger than `limits.ASSESSMENTS_FILE_BYTES` or not in UTF-8 (with or
+    without the byte order mark of an Excel export). Raises OSError if it cannot be read."""
+    size = path.stat().st_size
+    if size > limits.ASSESSMENTS_FILE_BYTES:
+        return ImportResult(errors=[(0, _too_large(size))])
+    with path.open("rb") as opened:
+        raw = opened.read(limits.ASSESSMENTS_FILE_BYTES + 1)
+    if len(raw) > limits.ASSESSMENTS_FILE_BYTES:
+        return ImportResult(errors=[(0, _too_large(len(raw)))])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return ImportResult(errors=[(line, "the file is not UTF-8 text; save it as CSV UTF-8.")])
+    return import_assessments(
+        file=io.StringIO(text, newline=""), force=force, user=user, reason=reason
+    )
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {limits.size_in_words(size, 'byte')}; the largest accepted is "
+        f"{limits.size_in_words(limits.ASSESSMENTS_FILE_BYTES, 'byte')}."
+    )
 
 
 def import_assessments(
@@ -70,7 +107,8 @@ def import_assessments(
     With any error nothing changes and the result lists every error with its line;
     otherwise every changed ask is recorded with `user` and `reason`, in one transaction.
     """
-    judgements, read_errors = _read(file)
+    with _cells_up_to(limits.ASSESSMENTS_CELL_CHARS):
+        judgements, read_errors = _read(file)
     planned, plan_errors, unchanged = _plan(judgements, force=force)
     if read_errors or plan_errors:
         return ImportResult(errors=sorted(read_errors + plan_errors))
@@ -101,11 +139,23 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
+@contextlib.contextmanager
+def _cells_up_to(chars: int) -> Iterator[None]:
+    """Let csv read cells of up to `chars` characters, and no more, meanwhile: the limit
+    is the csv module's, shared by the whole process."""
+    before = csv.field_size_limit(chars)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
     """The judgements in `file`, by ask, and every error a row has on its own."""
     errors: list[Error] = []
     judgements: dict[int, Judgement] = {}
     reader = csv.reader(file)
+    line = 1
     try:
         header = next(reader, None)
         if header is None:
@@ -116,12 +166,18 @@ def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
         if header != list(ASK_COLUMNS):
             return [], [(1, _header_error(header))]
         line = reader.line_num + 1
-        for cells in reader:
+        for rows, cells in enumerate(reader, start=1):
+            if rows > limits.ASSESSMENTS_ROWS:
+                limit = limits.size_in_words(limits.ASSESSMENTS_ROWS, "row")
+                return [], [(line, f"the file has more than {limit}, the most accepted.")]
             errors += _read_row(cells, line=line, judgements=judgements)
             line = reader.line_num + 1
     except UnicodeDecodeError:
         return [], [(reader.line_num + 1, "the file is not UTF-8 text; save it as CSV UTF-8.")]
     except csv.Error as error:
+        if str(error).startswith("field larger than field limit"):
+            limit = limits.size_in_words(limits.ASSESSMENTS_CELL_CHARS, "character")
+            return [], [(line, f"a cell is longer than {limit}, the longest accepted.")]
         return [], [(reader.line_num, f"not readable as CSV: {error}.")]
     if not judgements and not errors:
         errors.append((1, "the file has a header but no rows."))
@@ -143,27 +199,47 @@ def _header_error(header: list[str]) -> str:
     )
 
 
+def _shown(value: str) -> str:
+    """`value` quoted for a message, cut short when long."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
 def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) -> list[Error]:
     if not any(cells):
         return []
     if len(cells) != len(ASK_COLUMNS):
         return [(line, f"{len(cells)} cells; asks.csv rows have {len(ASK_COLUMNS)}.")]
+    for name, cell in zip(ASK_COLUMNS, cells, strict=True):
+        # PostgreSQL cannot store a NUL, nor look one up.
+        if "\x00" in cell:
+            return [(line, f"{name} contains a NUL character, which cannot be stored.")]
     row = dict(zip(ASK_COLUMNS, (unguard(cell) for cell in cells), strict=True))
     errors = []
-    try:
-        ask_id = int(row["ask_id"])
-    except ValueError:
-        return [(line, f"ask_id {row['ask_id']!r} is not a number.")]
+    ask_id = row["ask_id"]
+    # Not int(): it also takes "1_000", " 7" and other scripts' digits.
+    if not (ask_id.isascii() and ask_id.isdigit()):
+        return [(line, f"ask_id {_shown(ask_id)} is not a number.")]
+    ask_id = int(ask_id)
+    if ask_id > _LARGEST_ID:
+        return [(line, f"no ask has id {_shown(row['ask_id'])}.")]
+    if len(row["rationale"]) > limits.NOTE_CHARS:
+        errors.append(
+            (
+                line,
+                f"the rationale is {limits.size_in_words(len(row['rationale']), 'character')}; "
+                f"the longest accepted is {limits.size_in_words(limits.NOTE_CHARS, 'character')}.",
+            )
+        )
     status, judged_by = row["status"], row["judged_by"]
     if status not in Status.values:
         errors.append(
-            (line, f"unknown status {status!r}; expected one of {', '.join(Status.values)}.")
+            (line, f"unknown status {_shown(status)}; expected one of {', '.join(Status.values)}.")
         )
     if judged_by not in ("", *JudgedBy.values):
         errors.append(
             (
                 line,
-                f"unknown judged_by {judged_by!r}; expected one of {', '.join(JudgedBy.values)}, "
+                f"unknown judged_by {_shown(judged_by)}; expected one of {', '.join(JudgedBy.values)}, "
                 "or empty for an ask not assessed.",
             )
         )
@@ -245,7 +321,7 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
         for ref, quote, line in judgement.links:
             found = by_ref.get(ref, [])
             if not found:
-                errors.append((line, f"no recommendation has ref {ref!r}."))
+                errors.append((line, f"no recommendation has ref {_shown(ref)}."))
             elif len(found) > 1:
                 reports = ", ".join(recommendation.report.short_title for recommendation in found)
                 errors.append((line, f"ref {ref!r} is in more than one report ({reports})."))

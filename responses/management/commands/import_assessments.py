@@ -1,7 +1,9 @@
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.importing_assessments import import_assessments
+from responses.importing_assessments import import_assessments_file
 
 
 class Command(BaseCommand):
@@ -28,16 +30,16 @@ class Command(BaseCommand):
             if who is None:
                 raise CommandError(f"No user is called {user!r}; nothing imported.")
         try:
-            # utf-8-sig reads the BOM an ?excel=1 export starts with, and files without one.
-            with open(file, encoding="utf-8-sig", newline="") as opened:
-                result = import_assessments(
-                    file=opened, force=force, user=who, reason=f"import_assessments {file}"
-                )
+            result = import_assessments_file(
+                path=Path(file), force=force, user=who, reason=f"import_assessments {file}"
+            )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         if result.errors:
             for line, message in result.errors:
-                self.stderr.write(f"{file}, line {line}: {message}")
+                self.stderr.write(
+                    f"{file}, line {line}: {message}" if line else f"{file}: {message}"
+                )
             count = len(result.errors)
             raise CommandError(f"Nothing imported: {count} error{'s' * (count != 1)} in {file}.")
         for change in result.changed:
