@@ -147,7 +147,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles")
 # In production static files are compressed and named by their hash, so they can be cached
 # for ever; that needs `collectstatic` first, which development and tests do without.
 STORAGES = {

@@ -1,8 +1,10 @@
 """Small pieces of markup that many pages share: status tags, marked quotes, navigation."""
 
+import datetime
 from urllib.parse import urlsplit
 
 from django import template
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -64,6 +66,15 @@ def marked(text: str, quote: str, around: int = 0):
         ((format_html("<mark>{}</mark>", s.text) if s.marked else s.text,) for s in segments),
     )
     return format_html("{}{}{}", prefix, body, suffix)
+
+
+@register.filter
+def duration(value: datetime.timedelta) -> str:
+    """A length of time in words, to the minute: "1 hour", "1 hour 30 minutes"."""
+    minutes = round(value.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}{pluralize(n)}" for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "less than a minute"
 
 
 @register.filter
