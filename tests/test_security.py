@@ -76,6 +76,7 @@ def test_every_response_forbids_framing_sniffing_and_leaking_the_referrer(client
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert re.fullmatch(r"[0-9a-f]{12}", response["X-Request-ID"])
 
 
