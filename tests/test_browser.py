@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from tests.conftest import load_axe, refused_by_csp
@@ -185,3 +186,33 @@ def test_paging_through_organisations_swaps_the_list_and_the_back_button_returns
     page.wait_for_url(re.compile(r"/organisations/\?sort=realised$"))
     page.wait_for_function(f"document.querySelectorAll('{scorecards}').length === 50")
     assert page.locator(scorecards).all_inner_texts() == first_page
+
+
+def test_with_sign_in_required_a_reader_signs_in_browses_and_signs_out(page, settings):
+    settings.CAREREVIEW_REQUIRE_LOGIN = True
+    User.objects.create_user("reader", password="a-long-reader-password")
+
+    page.goto("/themes/")
+    page.wait_for_url(re.compile(r"/sign-in/\?next=/themes/$"))
+    check(page, "sign-in")
+    page.get_by_label("Username").fill("reader")
+    page.get_by_label("Password").fill("a-wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
+    check(page, "sign-in-error")
+
+    page.get_by_label("Password").fill("a-long-reader-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/themes/$"))
+    assert "Signed in as reader" in page.locator("header").inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/organisations/")
+    page.wait_for_url(re.compile(r"/sign-in/\?next=/organisations/$"))
+
+
+def test_an_unknown_address_shows_a_page_that_helps(page):
+    response = page.goto("/organisations/no-such-organisation/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    check(page, "not-found")
