@@ -9,7 +9,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.urls import reverse
 
-from .validators import web_address
+from .validators import is_web_address, web_address
 
 
 class Report(models.Model):
@@ -188,3 +188,8 @@ class Source(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def link(self) -> str:
+        """The URL if a page may link to it (see `is_web_address`), else ""."""
+        return self.url if is_web_address(self.url) else ""

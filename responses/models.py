@@ -13,7 +13,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import Recommendation, Theme
-from recommendations.validators import web_address
+from recommendations.validators import is_web_address, web_address
 
 from . import limits
 
@@ -177,6 +177,11 @@ class ResponseDocument(models.Model):
 
     def get_absolute_url(self):
         return reverse("document", args=[self.pk])
+
+    @property
+    def link(self) -> str:
+        """The source URL if a page may link to it (see `is_web_address`), else ""."""
+        return self.url if is_web_address(self.url) else ""
 
     @property
     def counts_asks(self) -> bool:

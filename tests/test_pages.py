@@ -76,7 +76,7 @@ def test_organisations_page_shows_each_scorecard_and_filters_by_kind(client, cor
 def test_organisations_sort_by_share_realised_puts_the_highest_first(client, corpus):
     html = page(client, "/organisations/?sort=realised")
     order = [name for name in ("Become", "Together Trust", "Action for Children") if name in html]
-    positions = [html.index(f">{name}</a>") for name in order]
+    positions = [html.index(f"><bdi>{name}</bdi></a>") for name in order]
     # Become: 4 of 10 realised; Together Trust: 2 of 14; Action for Children: none.
     assert positions == sorted(positions)
 

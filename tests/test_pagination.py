@@ -180,7 +180,9 @@ def test_the_overview_charts_the_organisations_with_most_asks_and_links_to_the_r
     html = page(client, "/")
     assert "2 of 3 organisations, most asks first." in html
     table = re.search(r'<table class="govuk-table">.*?</table>', html, re.DOTALL).group(0)
-    rows = re.findall(r'<th scope="row" class="govuk-table__header"><a [^>]+>([^<]+)</a>', table)
+    rows = re.findall(
+        r'<th scope="row" class="govuk-table__header"><a [^>]+><bdi>([^<]+)</bdi></a>', table
+    )
     assert len(rows) == 2 and rows[0] == busiest.name
     assert 'href="/organisations/">See every organisation' in html
 
