@@ -138,8 +138,10 @@ def status_bars(
 
     if not compact:
         shapes.extend(_legend(y=bars_height + 6))
+    # A label is a name someone typed: isolated (FSI ... PDI), a right-to-left override
+    # in it cannot reorder the rest of the sentence.
     text = "; ".join(
-        f"{label}: {status_summary(counts)}" if labelled else status_summary(counts)
+        f"\u2068{label}\u2069: {status_summary(counts)}" if labelled else status_summary(counts)
         for label, counts in rows
     )
     svg = format_html(

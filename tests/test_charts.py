@@ -21,8 +21,9 @@ def test_a_chart_is_an_image_with_its_numbers_in_its_text_alternative_and_on_the
     )
     assert 'role="img"' in chart.svg
     label = re.search(r'aria-label="([^"]+)"', chart.svg).group(1)
-    assert "Together Trust: 2 realised, 7 partly realised, 4 absent" in label
-    assert "Become: 4 realised, 2 absent" in label
+    # Each name sits between Unicode's invisible isolate marks (FSI, PDI).
+    assert "\u2068Together Trust\u2069: 2 realised, 7 partly realised, 4 absent" in label
+    assert "\u2068Become\u2069: 4 realised, 2 absent" in label
     numbers = re.findall(r'class="app-chart__number">(\d+)<', chart.svg)
     assert sorted(map(int, numbers)) == [2, 2, 4, 4, 7]
     for word in ("realised", "partly realised", "absent", "unclear", "not assessed"):
