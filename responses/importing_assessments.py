@@ -239,8 +239,8 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
         errors.append(
             (
                 line,
-                f"unknown judged_by {_shown(judged_by)}; expected one of {', '.join(JudgedBy.values)}, "
-                "or empty for an ask not assessed.",
+                f"unknown judged_by {_shown(judged_by)}; expected one of "
+                f"{', '.join(JudgedBy.values)}, or empty for an ask not assessed.",
             )
         )
     elif status == Status.NOT_ASSESSED and judged_by:

@@ -468,3 +468,69 @@ def test_hostile_text_in_asks_csv_round_trips_exactly(client, tmp_path, exported
         stdout=io.StringIO(),
     )
     assert Assessment.objects.get().rationale == rationale
+
+
+# In a real browser
+
+# For each text node holding an override: the nearest inline element that isolates it (a
+# <bdi>, anything styled unicode-bidi: isolate; an SVG <text>, laid out on its own) or,
+# failing that, the block it sits in, which must then hold nothing but that text.
+ESCAPED_OVERRIDES = """() => {
+    const escaped = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        if (!node.data.includes("\\u202e")) continue;
+        for (let element = node.parentElement; element; element = element.parentElement) {
+            const style = getComputedStyle(element);
+            if (element instanceof SVGTextElement) break;
+            // A block's unicode-bidi (browsers isolate <p> and <div>) does not isolate
+            // its content from the rest of that content.
+            if (!["inline", "contents"].includes(style.display)) {
+                if (element.textContent.trim() !== node.data.trim()) {
+                    escaped.push(element.outerHTML.slice(0, 200));
+                }
+                break;
+            }
+            if (["isolate", "isolate-override", "plaintext"].includes(style.unicodeBidi)) break;
+        }
+    }
+    return escaped;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_no_hostile_script_runs_and_no_override_escapes_its_element(
+    browser, live_server, hostile
+):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    urls = [
+        hostile["organisation"].get_absolute_url() + f"?expand={hostile['ask'].pk}",
+        hostile["document"].get_absolute_url(),
+        hostile["theme"].get_absolute_url(),
+        hostile["recommendation"].get_absolute_url(),
+        "/",
+        "/organisations/",
+        "/themes/",
+        "/search/?q=Hostile",
+        "/search/?q=everywhere",
+    ]
+    # The check itself sees an override that escapes, and one that a <bdi> holds.
+    page.set_content(f"<p><a href='#'>{RLO}name</a> status</p>")
+    assert page.evaluate(ESCAPED_OVERRIDES) != []
+    page.set_content(f"<p><a href='#'><bdi>{RLO}name</bdi></a> status</p>")
+    assert page.evaluate(ESCAPED_OVERRIDES) == []
+    for url in urls:
+        page.goto(url)
+        assert "<script>" in page.locator("body").inner_text(), url
+        # The would-be handler is text: pointing at it runs nothing.
+        written = page.get_by_text("onmouseover")
+        if written.count():
+            written.first.hover()
+        assert page.evaluate(ESCAPED_OVERRIDES) == [], url
+    context.close()
+    assert dialogs == []
