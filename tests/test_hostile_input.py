@@ -358,6 +358,28 @@ def test_a_form_refuses_text_over_its_limit_naming_the_limit_and_the_length(
     ]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "description",
+            "x" * (limits.NOTE_CHARS + 1),
+            "Ensure this value has at most 20000 characters (it has 20001).",
+        ),
+        ("name", "x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+        ("name", "Coram\x00Voice", "Null characters are not allowed."),
+        ("website", "javascript:alert(1)", "Enter a valid URL."),
+        ("website", "ftp://example.org/", "Enter a valid URL."),
+    ],
+)
+def test_admin_shows_why_it_refuses_an_organisation(admin_client, field, value, message):
+    data = {"name": "Coram Voice", "slug": "coram-voice", "kind": "charity"} | {field: value}
+    response = admin_client.post(reverse("admin:responses_organisation_add"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Organisation.objects.exists()
+
+
 def test_a_form_refuses_a_nul_character(db):
     form = modelform_factory(Ask, fields=["title", "text"])(data={"title": "a\x00", "text": "b"})
     assert not form.is_valid()
