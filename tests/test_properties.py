@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from responses import limits, search
 from responses.export import ASK_COLUMNS
+from responses.highlighting import mark_quotes
 from responses.models import Ask, Assessment, Evidence, Organisation, ResponseDocument
+from responses.templatetags.carereview import marked
 
 from . import factories
 
@@ -181,6 +183,22 @@ def test_search_answers_any_query_with_results_of_at_most_the_limit(world, query
     results = search.search(query=query, limit=limit)
     for found in (results.organisations, results.asks, results.recommendations):
         assert len(found) <= max(limit, 0)
+
+
+@examples
+@given(
+    text=st.text(max_size=300) | odd_text,
+    picks=st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), max_size=5),
+    around=st.integers(min_value=0, max_value=60),
+)
+def test_marked_quotes_keep_the_text_whole_and_escape_everything_but_the_marks(text, picks, around):
+    quotes = [text[start : start + length] for start, length in picks]
+    segments = mark_quotes(text=text, quotes=[(quote, quote) for quote in quotes])
+    assert "".join(segment.text for segment in segments) == text
+    assert all(segment.text == segment.marked for segment in segments if segment.marked)
+    for words in quotes:
+        html = str(marked(text, words, around=around))
+        assert "<" not in html.replace("<mark>", "").replace("</mark>", "")
 
 
 def stored() -> tuple:
