@@ -266,8 +266,9 @@ def mutated(rows: list[list[str]], data) -> list[list[str]]:
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
         change = data.draw(st.sampled_from(["cell", "drop", "repeat", "widen", "narrow"]))
         at = data.draw(st.integers(min_value=1, max_value=len(rows) - 1))
-        if change == "cell":
-            column = data.draw(st.integers(min_value=0, max_value=len(ASK_COLUMNS) - 1))
+        if change == "cell" and rows[at]:
+            # The row may have been narrowed or widened already.
+            column = data.draw(st.integers(min_value=0, max_value=len(rows[at]) - 1))
             rows[at][column] = data.draw(
                 odd_text
                 | st.sampled_from(
@@ -290,7 +291,7 @@ def mutated(rows: list[list[str]], data) -> list[list[str]]:
             rows.insert(at, list(rows[at]))
         elif change == "widen":
             rows[at].append(data.draw(odd_text))
-        elif change == "narrow":
+        elif change == "narrow" and rows[at]:
             rows[at].pop()
     return rows
 
