@@ -90,7 +90,6 @@ def read_text(*, path: Path) -> str:
         )
     try:
         size = path.stat().st_size
-        # Read one byte more than the limit, so that a file that grows meanwhile is caught too.
         raw = b"" if size > limits.DOCUMENT_FILE_BYTES else _read_at_most(path)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error)
@@ -132,6 +131,8 @@ def read_text(*, path: Path) -> str:
 
 
 def _read_at_most(path: Path) -> bytes:
+    # One byte more than the limit, so that a file that grew since its size was read is
+    # refused too, without reading all of it.
     with path.open("rb") as file:
         return file.read(limits.DOCUMENT_FILE_BYTES + 1)
 
