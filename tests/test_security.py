@@ -113,9 +113,13 @@ PRODUCTION_PROBE = textwrap.dedent(
 )
 
 
+# Set by the browser tests for Playwright's sake, and refused by `check --deploy`.
+NOT_INHERITED = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def _production_env(tmp_path, **extra) -> dict:
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in NOT_INHERITED},
         "DJANGO_SETTINGS_MODULE": "carereview.settings",
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -127,7 +131,6 @@ def _production_env(tmp_path, **extra) -> dict:
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    env.pop("DEBUG", None)
     return subprocess.run(
         [sys.executable, *args],
         cwd=settings.BASE_DIR,
@@ -163,16 +166,7 @@ def test_production_mode_sends_the_security_headers_and_secure_cookies(tmp_path)
 
 
 def test_production_mode_refuses_to_start_with_debug_on(tmp_path):
-    env = _production_env(tmp_path) | {"DEBUG": "true"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _run(["manage.py", "check"], _production_env(tmp_path) | {"DEBUG": "true"})
     assert result.returncode != 0
     assert "DEBUG shows stack traces to anyone" in result.stderr
 
