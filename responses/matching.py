@@ -67,12 +67,12 @@ EVIDENCE_LIMIT = 3
 BATCH_SIZE = 500
 
 # Likeness is the slow part of a score, and it adds at most LIKENESS_WEIGHT * 100 points.
-# So it is computed first for the recommendations with the highest word weight, and for
-# the rest only when one of them could still reach the top: the result is exactly what
-# scoring every pair gives. 50 suits the 200-odd recommendations of a review (about one
-# pair in four is scored on a synthetic corpus of 40,000 asks); fewer would leave more
-# asks to score in full, more would score more pairs for every ask.
-LIKELY_CANDIDATES = 50
+# So it is scored first for the recommendations with the highest word weight, then for
+# twice as many, and so on only while one not yet scored could still reach a text's
+# suggestions: the result is exactly what scoring every pair gives. Starting at 10 scores
+# about one pair in eight for 40,000 synthetic asks and 246 recommendations (starting at
+# 5, 20 or 50 scores more).
+LIKELY_CANDIDATES = 10
 
 # --- Normalisation ---------------------------------------------------------------------
 
@@ -382,16 +382,16 @@ def _cosines(*, batch_words: list[list[str]], prepared: _Prepared) -> np.ndarray
 
 
 def _likeness(
-    *, pairs: np.ndarray, batch_words: list[list[str]], prepared: _Prepared
+    *, texts: list[str], recommendations: np.ndarray, prepared: _Prepared
 ) -> np.ndarray:
-    """rapidfuzz's likeness, from 0 to 100, of each (text, recommendation) in `pairs` (an
-    array of two columns), in one `process.cpdist` call over every core."""
-    texts = [_likeness_text(words) for words in batch_words]
+    """rapidfuzz's likeness, from 0 to 100, of each of `texts` (normalised, as
+    `_likeness_text` gives them) to the recommendation at the same place in
+    `recommendations`, in one `process.cpdist` call over every core."""
     # The recommendation first, as the query: rapidfuzz prepares the query of a pair and
     # splits the choice, and the texts are the shorter to split.
     return process.cpdist(
-        [prepared.likeness_texts[recommendation] for recommendation in pairs[:, 1]],
-        [texts[text] for text in pairs[:, 0]],
+        [prepared.likeness_texts[recommendation] for recommendation in recommendations],
+        texts,
         scorer=fuzz.token_set_ratio,
         dtype=np.float32,
         workers=-1,
@@ -405,30 +405,28 @@ def _scores(*, batch_words: list[list[str]], prepared: _Prepared, limit: int) ->
     cosines = _cosines(batch_words=batch_words, prepared=prepared)
     scores = 100 * WORD_WEIGHT * cosines
     by_words = np.argsort(-cosines, axis=1, kind="stable")
-    candidates = min(max(LIKELY_CANDIDATES, limit), by_words.shape[1])
-    likely = by_words[:, :candidates]
-    rows = np.repeat(np.arange(len(batch_words)), candidates)
-    pairs = np.column_stack([rows, likely.ravel()])
-    scores[pairs[:, 0], pairs[:, 1]] += LIKENESS_WEIGHT * _likeness(
-        pairs=pairs, batch_words=batch_words, prepared=prepared
-    )
-    if candidates == by_words.shape[1]:
-        return scores
-    # The most any other recommendation could score: the highest word weight left, plus
-    # full likeness. Rounding is monotonic, so no score exceeds this bound as computed.
-    ceiling = scores[np.arange(len(batch_words)), by_words[:, candidates]]
-    ceiling += LIKENESS_WEIGHT * 100
-    nth_best = np.sort(np.take_along_axis(scores, likely, axis=1), axis=1)[:, -limit]
-    settled = nth_best > ceiling
-    rest = by_words[~settled, candidates:]
-    unsettled_rows = np.repeat(np.flatnonzero(~settled), rest.shape[1])
-    pairs = np.column_stack([unsettled_rows, rest.ravel()])
-    if len(pairs):
-        scores[pairs[:, 0], pairs[:, 1]] += LIKENESS_WEIGHT * _likeness(
-            pairs=pairs, batch_words=batch_words, prepared=prepared
+    count = by_words.shape[1]
+    texts = [_likeness_text(words) for words in batch_words]
+    scored = np.zeros(scores.shape, dtype=bool)
+    unsettled = np.arange(len(batch_words))
+    done, width = 0, min(max(LIKELY_CANDIDATES, limit), count)
+    while len(unsettled):
+        rows = np.repeat(unsettled, width - done)
+        columns = by_words[unsettled, done:width].ravel()
+        scores[rows, columns] += LIKENESS_WEIGHT * _likeness(
+            texts=[texts[row] for row in rows], recommendations=columns, prepared=prepared
         )
-    settled_rows = np.flatnonzero(settled)
-    scores[settled_rows[:, np.newaxis], by_words[settled_rows, candidates:]] = -np.inf
+        scored[rows, columns] = True
+        if width == count:
+            break
+        # The most a recommendation not yet scored could reach: the highest word weight
+        # left, plus full likeness. Rounding is monotonic, so no score as computed exceeds
+        # it, and a text whose `limit`-th best is above it is settled.
+        ceiling = scores[unsettled, by_words[unsettled, width]] + LIKENESS_WEIGHT * 100
+        best = np.take_along_axis(scores[unsettled], by_words[unsettled, :width], axis=1)
+        unsettled = unsettled[np.sort(best, axis=1)[:, -limit] <= ceiling]
+        done, width = width, min(2 * width, count)
+    scores[~scored] = -np.inf
     return scores
 
 
