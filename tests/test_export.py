@@ -273,6 +273,52 @@ def test_unguarding_a_guarded_value_gives_it_back(value):
     assert export.unguard(export.guard(value)) == value
 
 
+CELLS = [
+    "plain",
+    "",
+    None,
+    'Fund "Family Help", nationally,\r\nand locally\nfor all',
+    "comma, only",
+    'a "quote"',
+    '"',
+    "line\nbreak",
+    "carriage\rreturn",
+    " leading and trailing space ",
+    "\u2018Staying Close\u2019 \u2013 to 23 \u00e9",
+    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    "-2+3",
+    "@SUM(A1)",
+    "\tcmd",
+    "\rcmd",
+    "'=already, quoted",
+    "'plain quote",
+    0,
+    -5,
+    42,
+    2.5,
+    datetime.date(2021, 8, 27),
+]
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_every_row_is_written_byte_for_byte_as_csv_writer_writes_the_guarded_cells(excel):
+    rows = [CELLS, list(reversed(CELLS)), *([cell, cell, "x"] for cell in CELLS)]
+    table = export.Table(name="cells", columns=["a", "b,c", 'd"e'], rows=rows)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(table.columns)
+    for row in rows:
+        writer.writerow(
+            ["" if cell is None else export.guard(cell) if isinstance(cell, str) else cell
+             for cell in row]
+        )
+    written = io.StringIO(newline="")
+    assert export.write_csv(table, file=written, excel=excel) == len(rows)
+    bom = "\ufeff" if excel else ""
+    assert written.getvalue() == bom + expected.getvalue()
+    assert "".join(export.csv_chunks(table, excel=excel)) == bom + expected.getvalue()
+
+
 @pytest.mark.django_db
 def test_an_export_streams_a_csv_attachment_named_for_its_filters_and_date(corpus, client):
     response = client.get(reverse("export_asks"), {"organisation": "become", "status": "partly"})

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from recommendations.models import Recommendation
-from responses import matching
+from responses import matching, synthetic
 from responses.assessments import record
-from responses.models import Assessment, JudgedBy, Status
+from responses.models import Ask, Assessment, JudgedBy, Status
 from tests import factories
 
 # --- Normalisation ---------------------------------------------------------------------
@@ -137,20 +137,54 @@ def test_a_text_without_words_gets_no_suggestions(recommendations):
     ) == [[], []]
 
 
-def test_one_cdist_call_scores_a_whole_batch(recommendations, monkeypatch):
+def count_likeness_pairs(monkeypatch) -> list[int]:
+    """How many pairs each `process.cpdist` call of the matcher scores, from now on."""
     pairs_scored = []
-    real_cdist = matching.process.cdist
+    real_cpdist = matching.process.cpdist
 
-    def counting_cdist(*args, **kwargs):
-        scores = real_cdist(*args, **kwargs)
+    def counting_cpdist(*args, **kwargs):
+        scores = real_cpdist(*args, **kwargs)
         pairs_scored.append(scores.size)
         return scores
 
-    monkeypatch.setattr(matching.process, "cdist", counting_cdist)
+    monkeypatch.setattr(matching.process, "cpdist", counting_cpdist)
+    return pairs_scored
+
+
+def test_one_call_scores_the_likeness_of_a_whole_batch(recommendations, monkeypatch):
+    pairs_scored = count_likeness_pairs(monkeypatch)
     matching.suggest(
         texts=["kinship", "advocacy", "housing"], recommendations=list(recommendations.values())
     )
     assert pairs_scored == [3 * len(recommendations)]
+
+
+def test_likeness_is_scored_first_for_the_recommendations_sharing_most_words(
+    recommendations, monkeypatch
+):
+    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", 2)
+    pairs_scored = count_likeness_pairs(monkeypatch)
+    [[best, *_]] = matching.suggest(
+        texts=["Independent advocacy for children in care"],
+        recommendations=list(recommendations.values()),
+        limit=1,
+    )
+    assert best.recommendation == recommendations["advocacy"]
+    assert pairs_scored[0] == 2
+    assert sum(pairs_scored) < len(recommendations)
+
+
+@pytest.mark.parametrize("candidates", [1, 2, 5, 10])
+def test_suggestions_are_those_of_scoring_every_pair_on_the_shipped_and_a_synthetic_corpus(
+    corpus, monkeypatch, candidates
+):
+    synthetic.seed(organisations=5, asks_per_organisation=20, recommendations=30, seed=3)
+    recommendations = list(Recommendation.objects.select_related("chapter").order_by("pk"))
+    texts = list(Ask.objects.order_by("pk").values_list("text", flat=True))
+    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", len(recommendations))
+    every_pair = matching.suggest(texts=texts, recommendations=recommendations)
+    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", candidates)
+    assert matching.suggest(texts=texts, recommendations=recommendations) == every_pair
 
 
 def test_a_batch_suggests_what_each_text_gets_alone(recommendations, monkeypatch):
