@@ -399,8 +399,10 @@ class AskAdmin(admin.ModelAdmin):
                 request,
                 " ".join(
                     [
-                        "Not saved: someone else saved this ask's judgement after you "
-                        "opened the page.",
+                        (
+                            "Not saved: someone else saved this ask's judgement after you "
+                            "opened the page."
+                        ),
                         *changes,
                         "The page now shows their judgement; judge again if you still mean to.",
                     ]
@@ -545,12 +547,16 @@ class AssessmentForm(forms.ModelForm):
         self.data[self.add_prefix("based_on_version")] = current.version
         raise ValidationError(
             [
-                "Someone else saved this judgement while you were editing it, so yours "
-                "was not saved.",
+                (
+                    "Someone else saved this judgement while you were editing it, so yours "
+                    "was not saved."
+                ),
                 *assessments.changes_since(current, version=version),
-                "Your changes are still in the form below. Compare them with the above, "
-                "then save again to replace them with yours, or reload the page to start "
-                "from the saved judgement.",
+                (
+                    "Your changes are still in the form below. Compare them with the above, "
+                    "then save again to replace them with yours, or reload the page to start "
+                    "from the saved judgement."
+                ),
             ]
         )
 
