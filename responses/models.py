@@ -54,22 +54,24 @@ class OrganisationQuerySet(models.QuerySet):
     def with_status_counts(self):
         """Annotate `asks_total` and `asks_<status>` for each status, over the
         organisation's counted asks (see `AskQuerySet.counted`)."""
-        counted = (
-            Q(documents__asks__isnull=False)
-            & Q(documents__asks__restated_by__isnull=True)
-            & ~Q(documents__kind=DocumentKind.CASE_FOR_CHANGE_DIGEST)
+        # One correlated count per column rather than a join and GROUP BY over every
+        # ask: PostgreSQL then counts only the organisations a page shows, and counting
+        # the organisations (for pagination) reads no asks at all.
+        asks = (
+            Ask.objects.counted()
+            .filter(document__organisation=models.OuterRef("pk"))
+            .with_status()
+            .order_by()
+            .values("document__organisation")
         )
-        assessed_as = {
-            value: Q(documents__asks__assessment__status=value) for value in Status.values
-        }
-        assessed_as[Status.NOT_ASSESSED] |= Q(documents__asks__assessment__isnull=True)
+
+        def count(asks):
+            return Coalesce(models.Subquery(asks.annotate(n=Count("pk")).values("n")), 0)
+
         # By name, explicitly: a queryset annotated with counts does not take Meta.ordering.
         return self.annotate(
-            asks_total=Count("documents__asks", filter=counted, distinct=True),
-            **{
-                f"asks_{value}": Count("documents__asks", filter=counted & q, distinct=True)
-                for value, q in assessed_as.items()
-            },
+            asks_total=count(asks),
+            **{f"asks_{value}": count(asks.filter(status=value)) for value in Status.values},
         ).order_by("name", "id")
 
 
@@ -397,3 +399,12 @@ def with_demand(recommendations):
             distinct=True,
         )
     )
+
+
+def without_demand(recommendations):
+    """The recommendations that no organisation has an ask realised or partly realised
+    by: those `with_demand` gives a demand of 0, without counting anyone's."""
+    heard = Evidence.objects.filter(
+        recommendation=models.OuterRef("pk"), assessment__status__in=HEARD
+    )
+    return recommendations.filter(~models.Exists(heard))
