@@ -92,7 +92,8 @@ class Organisation(models.Model):
         ordering = ["name"]
         # Search's trigram index on PostgreSQL (responses/search.py); see its migration.
         indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm")
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
+            GinIndex(SearchVector("name", config="english"), name="organisation_search_vector"),
         ]
         constraints = [
             models.CheckConstraint(
