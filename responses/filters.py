@@ -47,13 +47,14 @@ class AskFilterForm(FilterForm):
         values = self.values
         lookups = {
             "organisation": "document__organisation__slug",
-            "status": "status",
             "theme": "themes__slug",
             "judged_by": "assessment__judged_by",
             "document": "document_id",
             "document_kind": "document__kind",
             "recommendation": "assessment__evidence__recommendation__ref",
         }
+        if "status" in values:
+            asks = asks.of_status(values["status"])
         for name, lookup in lookups.items():
             if name in values:
                 asks = asks.filter(**{lookup: values[name]})
