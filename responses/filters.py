@@ -6,8 +6,7 @@ Values that do not parse (an unknown status, a non-numeric id) are ignored, neve
 """
 
 from django import forms
-from django.db.models import Case, FloatField, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Q
 
 from .models import DocumentKind, JudgedBy, OrganisationKind, Status
 
@@ -85,19 +84,8 @@ class OrganisationFilterForm(FilterForm):
             organisations = organisations.filter(name__icontains=values["q"])
         if values.get("sort") == "realised":
             # In SQL, so that a page of organisations needs only that page's rows.
-            organisations = organisations.annotate(
-                share_realised=_share("asks_realised"), share_partly=_share("asks_partly")
-            ).order_by("-share_realised", "-share_partly", "name", "id")
+            organisations = organisations.by_share_realised()
         return organisations
-
-
-def _share(count: str):
-    """`count` as a share of the organisation's asks; 0 for an organisation without asks."""
-    return Case(
-        When(asks_total=0, then=Value(0.0)),
-        default=Cast(count, FloatField()) / Cast("asks_total", FloatField()),
-        output_field=FloatField(),
-    )
 
 
 class RecommendationFilterForm(FilterForm):

@@ -78,3 +78,24 @@ def test_recommendations_without_demand_are_those_no_heard_ask_cites(organisatio
     assert unasked == set(
         with_demand(Recommendation.objects.all()).filter(demand=0).values_list("pk", flat=True)
     )
+
+
+def test_organisations_by_share_realised_are_in_the_order_of_their_recounted_shares(
+    organisations,
+):
+    factories.organisation(name="Aardvark Trust")  # no asks: shares of 0, by name
+
+    def shares(organisation):
+        recount = recounted_statuses(organisation)
+        total = sum(recount.values())
+        if not total:
+            return (0.0, 0.0)
+        return (recount[Status.REALISED] / total, recount[Status.PARTLY] / total)
+
+    ordered = list(Organisation.objects.with_status_counts().by_share_realised())
+    expected = sorted(
+        Organisation.objects.all(),
+        key=lambda o: (-shares(o)[0], -shares(o)[1], o.name, o.pk),
+    )
+    assert [o.pk for o in ordered] == [o.pk for o in expected]
+    assert len({shares(o) for o in ordered}) > 1
