@@ -6,7 +6,8 @@ Values that do not parse (an unknown status, a non-numeric id) are ignored, neve
 """
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models.functions import Cast
 
 from .models import DocumentKind, JudgedBy, OrganisationKind, Status
 
@@ -75,17 +76,34 @@ class OrganisationFilterForm(FilterForm):
     )
     q = forms.CharField(required=False, max_length=200, label="Name contains")
 
+    @property
+    def sorts_by_counts(self) -> bool:
+        """Whether the order needs the organisations' status counts."""
+        return self.values.get("sort") == "realised"
+
     def filter(self, organisations):
-        """Narrow and order an Organisation queryset annotated `with_status_counts()`."""
+        """Narrow and order an Organisation queryset, annotated `with_status_counts()`
+        if `sorts_by_counts`."""
         values = self.values
         if "kind" in values:
             organisations = organisations.filter(kind=values["kind"])
         if "q" in values:
             organisations = organisations.filter(name__icontains=values["q"])
-        if values.get("sort") == "realised":
+        if self.sorts_by_counts:
             # In SQL, so that a page of organisations needs only that page's rows.
-            organisations = organisations.by_share_realised()
+            organisations = organisations.annotate(
+                share_realised=_share("asks_realised"), share_partly=_share("asks_partly")
+            ).order_by("-share_realised", "-share_partly", "name", "id")
         return organisations
+
+
+def _share(count: str):
+    """`count` as a share of the organisation's asks; 0 for an organisation without asks."""
+    return Case(
+        When(asks_total=0, then=Value(0.0)),
+        default=Cast(count, FloatField()) / Cast("asks_total", FloatField()),
+        output_field=FloatField(),
+    )
 
 
 class RecommendationFilterForm(FilterForm):

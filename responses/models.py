@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -51,56 +51,26 @@ class DocumentKind(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
-    # Correlated counts, one per column, rather than a join and GROUP BY over every ask:
-    # PostgreSQL computes a column only for the rows a page shows (after ORDER BY ...
-    # LIMIT), and counting the organisations (for pagination) reads no asks at all.
-
     def with_status_counts(self):
         """Annotate `asks_total` and `asks_<status>` for each status, over the
         organisation's counted asks (see `AskQuerySet.counted`)."""
-        asks = _counted_asks_of_each_organisation()
+        counted = (
+            Q(documents__asks__isnull=False)
+            & Q(documents__asks__restated_by__isnull=True)
+            & ~Q(documents__kind=DocumentKind.CASE_FOR_CHANGE_DIGEST)
+        )
+        assessed_as = {
+            value: Q(documents__asks__assessment__status=value) for value in Status.values
+        }
+        assessed_as[Status.NOT_ASSESSED] |= Q(documents__asks__assessment__isnull=True)
         # By name, explicitly: a queryset annotated with counts does not take Meta.ordering.
         return self.annotate(
-            asks_total=_per_organisation(asks, Count("pk"), default=0),
+            asks_total=Count("documents__asks", filter=counted, distinct=True),
             **{
-                f"asks_{value}": _per_organisation(
-                    asks.filter(status=value), Count("pk"), default=0
-                )
-                for value in Status.values
+                f"asks_{value}": Count("documents__asks", filter=counted & q, distinct=True)
+                for value, q in assessed_as.items()
             },
         ).order_by("name", "id")
-
-    def by_share_realised(self):
-        """Highest share of counted asks realised first, then of partly realised, then by
-        name; an organisation without counted asks has shares of 0. Each share is one
-        correlated query, as each of the three counts it comes from would be."""
-        asks = _counted_asks_of_each_organisation()
-
-        def share(status: str):
-            realised = Cast(Count("pk", filter=Q(status=status)), models.FloatField())
-            return _per_organisation(
-                asks, realised / Cast(Count("pk"), models.FloatField()), default=0.0
-            )
-
-        return self.annotate(
-            share_realised=share(Status.REALISED), share_partly=share(Status.PARTLY)
-        ).order_by("-share_realised", "-share_partly", "name", "id")
-
-
-def _counted_asks_of_each_organisation():
-    """The counted asks of the organisation of the outer query, by status."""
-    return (
-        Ask.objects.counted()
-        .filter(document__organisation=models.OuterRef("pk"))
-        .with_status()
-        .order_by()
-        .values("document__organisation")
-    )
-
-
-def _per_organisation(asks, aggregate, *, default):
-    """`aggregate` over `asks`, as a value of the outer query's organisation."""
-    return Coalesce(models.Subquery(asks.annotate(value=aggregate).values("value")), default)
 
 
 class Organisation(models.Model):

@@ -119,12 +119,19 @@ def home(request):
 
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
-    page = _page(
-        request,
-        form.filter(Organisation.objects.with_status_counts()),
-        per_page=ORGANISATIONS_PER_PAGE,
-    )
-    organisations = page.object_list
+    if form.sorts_by_counts:
+        # Every organisation's counts are needed to put them in order.
+        listed = form.filter(Organisation.objects.with_status_counts())
+        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+        organisations = list(page)
+    else:
+        # In name order only the page's organisations need counting, and the pages
+        # need only a count of organisations, not of their asks.
+        listed = form.filter(Organisation.objects.order_by("name", "id"))
+        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+        organisations = list(
+            Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
+        )
     for organisation in organisations:
         organisation.summary = status_summary(organisation.status_mix)
         organisation.chart = status_bars(
