@@ -146,27 +146,26 @@ def _in_postgresql(
             default=similarity,
             output_field=FloatField(),
         )
-    model = items.model._default_manager.order_by()
-    # Each way of being found is its own query in a UNION, so that each is answered by
-    # its own index: an OR that one index cannot serve (a ref, a name's full text) makes
-    # PostgreSQL compute every row's tsvector instead.
-    by_words = model.annotate(found_by_words=SearchVector(*words, config="english"))
-    ways = [by_words.filter(found_by_words=terms)]
-    ways += [model.filter(**{f"{name}__iexact": wanted}) for name in exact]
-    ways += [
-        model.filter(**{f"{name}__trigram_word_similar": wanted})
-        for name in words
-        if name not in long_fields
-    ]
-    found = items.filter(pk__in=_union(ways)).order_by()
+    # `@@` and `%>` are the operators the GIN indexes answer; similarity is computed
+    # only for the rows they let through.
+    matches = Q(found_by_words=terms)
+    for name in exact:
+        matches |= Q(**{f"{name}__iexact": wanted})
+    for name in words:
+        if name not in long_fields:
+            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
+    searchable = items.annotate(found_by_words=SearchVector(*words, config="english")).order_by()
+    found = searchable.filter(matches)
     if long_fields:
-        # PostgreSQL runs this second part only if the first found too few.
+        misspelt = Q()
+        for name in long_fields:
+            misspelt |= Q(**{f"{name}__trigram_word_similar": wanted})
+        # PostgreSQL runs the second half of the union only if the first found too few
+        # (a one-time filter), so the long texts' trigrams are not rechecked otherwise.
         too_few = ~Exists(found.values("pk")[limit - 1 : limit])
-        misspelt = [
-            model.filter(too_few, **{f"{name}__trigram_word_similar": wanted})
-            for name in long_fields
-        ]
-        found = items.filter(pk__in=_union([*ways, *misspelt])).order_by()
+        found = items.filter(
+            pk__in=found.values("pk").union(searchable.filter(too_few, misspelt).values("pk"))
+        )
     # Its words in its order, whole, whatever lies between them; as a case-insensitive
     # regular expression, which the trigram indexes serve (they do not serve Django's
     # UPPER(...) LIKE for icontains). A query of at least three letters has a word.
@@ -190,12 +189,6 @@ def _in_postgresql(
         if item.pk not in holders
     ]
     return hits[:limit]
-
-
-def _union(querysets: list[QuerySet]) -> QuerySet:
-    """The pks of all of `querysets`, as one query."""
-    first, *others = [queryset.values("pk") for queryset in querysets]
-    return first.union(*others) if others else first
 
 
 # SQLite and anything else: rapidfuzz in Python
