@@ -47,13 +47,14 @@ class AskFilterForm(FilterForm):
         values = self.values
         lookups = {
             "organisation": "document__organisation__slug",
-            "status": "status",
             "theme": "themes__slug",
             "judged_by": "assessment__judged_by",
             "document": "document_id",
             "document_kind": "document__kind",
             "recommendation": "assessment__evidence__recommendation__ref",
         }
+        if "status" in values:
+            asks = asks.of_status(values["status"])
         for name, lookup in lookups.items():
             if name in values:
                 asks = asks.filter(**{lookup: values[name]})
@@ -75,14 +76,20 @@ class OrganisationFilterForm(FilterForm):
     )
     q = forms.CharField(required=False, max_length=200, label="Name contains")
 
+    @property
+    def sorts_by_counts(self) -> bool:
+        """Whether the order needs the organisations' status counts."""
+        return self.values.get("sort") == "realised"
+
     def filter(self, organisations):
-        """Narrow and order an Organisation queryset annotated `with_status_counts()`."""
+        """Narrow and order an Organisation queryset, annotated `with_status_counts()`
+        if `sorts_by_counts`."""
         values = self.values
         if "kind" in values:
             organisations = organisations.filter(kind=values["kind"])
         if "q" in values:
             organisations = organisations.filter(name__icontains=values["q"])
-        if values.get("sort") == "realised":
+        if self.sorts_by_counts:
             # In SQL, so that a page of organisations needs only that page's rows.
             organisations = organisations.annotate(
                 share_realised=_share("asks_realised"), share_partly=_share("asks_partly")

@@ -92,9 +92,11 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # Search's trigram index on PostgreSQL (responses/search.py); see its migration.
+        # Search's trigram and full-text indexes on PostgreSQL (responses/search.py); see
+        # the migrations 0005_search_indexes and 0007_organisation_search_vector.
         indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm")
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
+            GinIndex(SearchVector("name", config="english"), name="organisation_search_vector"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -220,6 +222,17 @@ class AskQuerySet(models.QuerySet):
             status=Coalesce("assessment__status", Value(Status.NOT_ASSESSED)),
         )
 
+    def of_status(self, status: str):
+        """Asks whose status (as `with_status` reads it) is `status`. A condition on the
+        assessment itself rather than on the annotation: PostgreSQL cannot estimate how
+        many rows COALESCE(...) = 'absent' keeps, guesses a handful, and then reads every
+        assessment to find them."""
+        if status == Status.NOT_ASSESSED:
+            return self.filter(
+                Q(assessment__isnull=True) | Q(assessment__status=Status.NOT_ASSESSED)
+            )
+        return self.filter(assessment__status=status)
+
     def with_comparison(self):
         """Everything a comparison row shows, in a constant number of queries."""
         return self.select_related(
@@ -264,7 +277,8 @@ class AskQuerySet(models.QuerySet):
         Review left out (absent), with how many organisations and asks: most first. Call
         on a queryset annotated `with_status()`."""
         return (
-            self.filter(status=Status.ABSENT, themes__isnull=False)
+            self.of_status(Status.ABSENT)
+            .filter(themes__isnull=False)
             .values("themes__name", "themes__slug")
             .annotate(
                 organisations=Count("document__organisation", distinct=True),
@@ -422,3 +436,12 @@ def with_demand(recommendations):
             distinct=True,
         )
     )
+
+
+def without_demand(recommendations):
+    """The recommendations that no organisation has an ask realised or partly realised
+    by: those `with_demand` gives a demand of 0, without counting anyone's."""
+    heard = Evidence.objects.filter(
+        recommendation=models.OuterRef("pk"), assessment__status__in=HEARD
+    )
+    return recommendations.filter(~models.Exists(heard))

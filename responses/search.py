@@ -123,12 +123,17 @@ def _in_postgresql(
     long_fields: Sequence[str] = (),
 ) -> list[Hit]:
     """`items` that hold `wanted`'s words (full text, English stems) or words like it
-    (trigrams), ranked by how closely their best field holds it, then by id.
+    (trigrams), ranked by how closely their best field holds it, then by id. Those that
+    hold `wanted`'s words in its order, whatever their case and the spaces or marks
+    between them, come first with a score of 100: no field holds it more closely.
 
     Misspellings are looked for in `long_fields` only when the other fields give fewer
     than `limit` results: rechecking the trigrams of thousands of long texts that share
-    a common word ("foster", "family") is most of the time a search would take. It is
-    still one query, so that a page's query count does not depend on the data."""
+    a common word ("foster", "family") is most of the time a search would take. For the
+    same reason the others are ranked only when fewer than `limit` items hold its
+    words: measuring the likeness of a long text is what costs. Each of these is a
+    one-time filter inside the query, so that a page's query count does not depend on
+    the data."""
     # A recommendation's ref ("6.x3") is an identifier: found whole, not by its words.
     exact = [name for name in fields if name == "ref"]
     words = [name for name in fields if name != "ref"]
@@ -161,8 +166,29 @@ def _in_postgresql(
         found = items.filter(
             pk__in=found.values("pk").union(searchable.filter(too_few, misspelt).values("pk"))
         )
-    ranked = found.annotate(similarity=similarity).order_by(F("similarity").desc(), "pk")
-    return [Hit(item=item, score=round(100 * item.similarity, 1)) for item in ranked[:limit]]
+    # Its words in its order, whole, whatever lies between them; as a case-insensitive
+    # regular expression, which the trigram indexes serve (they do not serve Django's
+    # UPPER(...) LIKE for icontains). A query of at least three letters has a word.
+    phrase = r"(^|\W)" + r"\W+".join(re.findall(r"\w+", wanted)) + r"(\W|$)"
+    holding = Q()
+    for name in words:
+        holding |= Q(**{f"{name}__iregex": phrase})
+    held = items.filter(holding).order_by("pk")[:limit]
+    # The few that hold it are among these too (it is no dearer to leave them in than
+    # to filter them out) and only they can be: dropping them leaves enough.
+    ranked = (
+        found.filter(~Exists(held.values("pk")[limit - 1 : limit]))
+        .annotate(similarity=similarity)
+        .order_by(F("similarity").desc(), "pk")[:limit]
+    )
+    hits = [Hit(item=item, score=100.0) for item in held]
+    holders = {hit.item.pk for hit in hits}
+    hits += [
+        Hit(item=item, score=round(100 * item.similarity, 1))
+        for item in ranked
+        if item.pk not in holders
+    ]
+    return hits[:limit]
 
 
 # SQLite and anything else: rapidfuzz in Python

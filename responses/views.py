@@ -21,6 +21,7 @@ from .models import (
     ResponseDocument,
     Status,
     with_demand,
+    without_demand,
 )
 from .search import search as run_search
 
@@ -87,10 +88,11 @@ def home(request):
     counted = Ask.objects.counted().with_status()
     mix = counted.status_mix()
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
-    unasked = (
-        with_demand(Recommendation.objects.select_related("chapter"))
-        .filter(demand=0)
-        .order_by("chapter__number", "id")
+    # Every one of them, counted here rather than by a second query: a few hundred at most.
+    unasked = list(
+        without_demand(Recommendation.objects.select_related("chapter")).order_by(
+            "chapter__number", "id"
+        )
     )
     context = {
         "organisations": organisations,
@@ -109,20 +111,27 @@ def home(request):
             title="Asks by organisation and status",
         ),
         "left_out": list(counted.left_out_by_several(organisations=2)),
-        "unasked": list(unasked[:OVERVIEW_UNASKED]),
-        "unasked_total": unasked.count(),
+        "unasked": unasked[:OVERVIEW_UNASKED],
+        "unasked_total": len(unasked),
     }
     return render(request, "responses/home.html", context)
 
 
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
-    page = _page(
-        request,
-        form.filter(Organisation.objects.with_status_counts()),
-        per_page=ORGANISATIONS_PER_PAGE,
-    )
-    organisations = page.object_list
+    if form.sorts_by_counts:
+        # Every organisation's counts are needed to put them in order.
+        listed = form.filter(Organisation.objects.with_status_counts())
+        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+        organisations = list(page)
+    else:
+        # In name order only the page's organisations need counting, and the pages
+        # need only a count of organisations, not of their asks.
+        listed = form.filter(Organisation.objects.order_by("name", "id"))
+        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+        organisations = list(
+            Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
+        )
     for organisation in organisations:
         organisation.summary = status_summary(organisation.status_mix)
         organisation.chart = status_bars(

@@ -1,0 +1,24 @@
+"""Search's full-text index on organisations' names, on PostgreSQL: without it, finding
+a name by its words computes every organisation's tsvector. SQLite gets none: it
+searches in Python."""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import migrations
+
+from recommendations.migration_operations import AddIndexOnPostgreSQL
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("responses", "0006_assessment_version"),
+    ]
+
+    operations = [
+        AddIndexOnPostgreSQL(
+            model_name="organisation",
+            index=GinIndex(
+                SearchVector("name", config="english"), name="organisation_search_vector"
+            ),
+        ),
+    ]
