@@ -11,7 +11,7 @@ from recommendations.migration_operations import AddIndexOnPostgreSQL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("responses", "0006_assessment_version"),
+        ("responses", "0007_text_size_limits_and_http_links"),
     ]
 
     operations = [
