@@ -93,7 +93,7 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         # Search's trigram and full-text indexes on PostgreSQL (responses/search.py); see
-        # the migrations 0005_search_indexes and 0007_organisation_search_vector.
+        # the migrations 0005_search_indexes and 0008_organisation_search_vector.
         indexes = [
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
             GinIndex(SearchVector("name", config="english"), name="organisation_search_vector"),
