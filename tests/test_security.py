@@ -325,6 +325,12 @@ def test_a_server_error_shows_a_friendly_page_with_a_reference_and_logs_the_trac
     assert "RuntimeError: a deliberate failure with a secret detail" in logged
 
 
+def test_a_request_for_another_host_gets_the_friendly_400_page(client, db):
+    response = client.get("/", headers={"host": "carereview.evil.example"})
+    assert response.status_code == 400
+    assert "carereview could not read that request" in response.content.decode()
+
+
 def test_an_unknown_address_gets_the_friendly_404_page(client, db):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
