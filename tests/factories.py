@@ -12,7 +12,9 @@ _n = itertools.count(1)
 def report(**fields) -> Report:
     n = next(_n)
     defaults = dict(
-        title=f"Report {n}", short_title=f"Report {n}", slug=f"report-{n}",
+        title=f"Report {n}",
+        short_title=f"Report {n}",
+        slug=f"report-{n}",
         published=datetime.date(2022, 5, 23),
     )
     return Report.objects.create(**defaults | fields)
@@ -36,8 +38,10 @@ def recommendation(**fields) -> Recommendation:
         fields["chapter"] = chapter(**({"report": fields["report"]} if "report" in fields else {}))
     fields.setdefault("report", fields["chapter"].report)
     defaults = dict(
-        ref=f"{fields['chapter'].number}.x{n}", title=f"Recommendation {n}",
-        text=f"Recommendation {n} says something specific.", confidence="high",
+        ref=f"{fields['chapter'].number}.x{n}",
+        title=f"Recommendation {n}",
+        text=f"Recommendation {n} says something specific.",
+        confidence="high",
     )
     return Recommendation.objects.create(**defaults | fields)
 
@@ -53,8 +57,10 @@ def document(**fields) -> ResponseDocument:
     if "organisation" not in fields:
         fields["organisation"] = organisation()
     defaults = dict(
-        title=f"Document {n}", kind="case_for_change_response",
-        published=datetime.date(2021, 1, 1), published_precision="year",
+        title=f"Document {n}",
+        kind="case_for_change_response",
+        published=datetime.date(2021, 1, 1),
+        published_precision="year",
         text="We call for better things. We want more of them.",
     )
     return ResponseDocument.objects.create(**defaults | fields)
@@ -65,7 +71,8 @@ def ask(**fields) -> Ask:
         fields["document"] = document()
     document_ = fields["document"]
     defaults = dict(
-        position=document_.asks.count() + 1, text=document_.text.split(".")[0] + ".",
+        position=document_.asks.count() + 1,
+        text=document_.text.split(".")[0] + ".",
         title="An ask",
     )
     return Ask.objects.create(**defaults | fields)
@@ -81,6 +88,24 @@ def assessment(*, evidence=(), **fields) -> Assessment:
             assessment=made, recommendation=recommendation_, quote=recommendation_.text[:20]
         )
     return made
+
+
+def assessment_admin_form(assessment: Assessment, **fields) -> dict:
+    """What admin's change form for `assessment` posts when saved unchanged, no evidence
+    rows included: `fields` say what the editor changed."""
+    data = {
+        "status": assessment.status,
+        "judged_by": assessment.judged_by,
+        "rationale": assessment.rationale,
+        "note": assessment.note,
+        "change_reason": "",
+        "based_on_version": assessment.version,
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+        "evidence-MIN_NUM_FORMS": "0",
+        "evidence-MAX_NUM_FORMS": "1000",
+    }
+    return data | fields
 
 
 def world(*, size: int) -> list[Organisation]:

@@ -382,27 +382,13 @@ def test_viewers_cannot_link_a_suggestion(viewer_client, db):
 # --- Editing an assessment goes through the one write path, with history --------------------
 
 
-def _assessment_form(assessment, **fields) -> dict:
-    data = {
-        "status": assessment.status,
-        "judged_by": assessment.judged_by,
-        "rationale": assessment.rationale,
-        "note": assessment.note,
-        "change_reason": "",
-        "based_on_version": assessment.version,
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
-        "evidence-MIN_NUM_FORMS": "0",
-        "evidence-MAX_NUM_FORMS": "1000",
-    }
-    return data | fields
-
-
 def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, db):
     assessment = factories.assessment(status="absent", evidence=())
     response = editor_client.post(
         _change_url(assessment),
-        _assessment_form(assessment, status="unclear", change_reason="Too vague to judge"),
+        factories.assessment_admin_form(
+            assessment, status="unclear", change_reason="Too vague to judge"
+        ),
     )
     assert response.status_code == 302
     assessment.refresh_from_db()
@@ -420,7 +406,7 @@ def test_editing_refuses_to_replace_the_organisations_judgement_without_the_tick
     assessment = factories.assessment(status="absent", judged_by="organisation", evidence=())
     response = editor_client.post(
         _change_url(assessment),
-        _assessment_form(assessment, status="partly", judged_by="editorial"),
+        factories.assessment_admin_form(assessment, status="partly", judged_by="editorial"),
     )
     assert response.status_code == 200
     assessment.refresh_from_db()
@@ -431,7 +417,7 @@ def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
     recommendation = factories.recommendation()
     assessment = factories.assessment(status="partly", evidence=[recommendation])
     evidence = assessment.evidence.get()
-    data = _assessment_form(assessment, status="absent") | {
+    data = factories.assessment_admin_form(assessment, status="absent") | {
         "evidence-TOTAL_FORMS": "1",
         "evidence-INITIAL_FORMS": "1",
         "evidence-0-id": str(evidence.pk),
@@ -500,7 +486,7 @@ def test_history_can_be_read_but_not_reverted_around_the_write_path(editor_clien
     version = assessment.history.last()
     url = reverse("admin:responses_assessment_simple_history", args=[assessment.pk, version.pk])
     assert editor_client.get(url).status_code == 200
-    response = editor_client.post(url, _assessment_form(assessment, status="absent"))
+    response = editor_client.post(url, factories.assessment_admin_form(assessment, status="absent"))
     assert response.status_code == 403
     assessment.refresh_from_db()
     assert assessment.status == Status.UNCLEAR

@@ -25,18 +25,7 @@ def _opened_form(client: Client, assessment: Assessment) -> dict:
     """The change form as the editor's browser would post it back unchanged."""
     response = client.get(reverse("admin:responses_assessment_change", args=[assessment.pk]))
     version = re.search(r'name="based_on_version" value="(\d+)"', response.content.decode())
-    return {
-        "status": assessment.status,
-        "judged_by": assessment.judged_by,
-        "rationale": assessment.rationale,
-        "note": assessment.note,
-        "change_reason": "",
-        "based_on_version": version.group(1),
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
-        "evidence-MIN_NUM_FORMS": "0",
-        "evidence-MAX_NUM_FORMS": "1000",
-    }
+    return factories.assessment_admin_form(assessment, based_on_version=version.group(1))
 
 
 @pytest.fixture

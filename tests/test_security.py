@@ -228,18 +228,7 @@ def _staff(username: str, group: str | None) -> Client:
 def test_only_editors_may_change_a_judgement_in_admin(db):
     assessment = factories.assessment(status="absent", judged_by="editorial", evidence=())
     url = reverse("admin:responses_assessment_change", args=[assessment.pk])
-    data = {
-        "status": "unclear",
-        "judged_by": "editorial",
-        "rationale": "",
-        "note": "",
-        "change_reason": "",
-        "based_on_version": assessment.version,
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
-        "evidence-MIN_NUM_FORMS": "0",
-        "evidence-MAX_NUM_FORMS": "1000",
-    }
+    data = factories.assessment_admin_form(assessment, status="unclear")
     for username, group in [("no-group", None), ("viewer", "Viewers")]:
         assert _staff(username, group).post(url, data).status_code == 403
         assessment.refresh_from_db()
