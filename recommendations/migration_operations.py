@@ -1,13 +1,26 @@
 """Migration operations for what only PostgreSQL has."""
 
 from django.contrib.postgres.operations import TrigramExtension
-from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
 class AddIndexOnPostgreSQL(AddIndex):
     """Add a PostgreSQL index (GIN, with an operator class such as `gin_trgm_ops`) to
     the model's state everywhere, but to the database only on PostgreSQL: SQLite has no
     such index and its search does not need one."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexOnPostgreSQL(RemoveIndex):
+    """Remove an index that AddIndexOnPostgreSQL added: from the state everywhere, from
+    the database only on PostgreSQL."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":

@@ -5,11 +5,11 @@ points at it, never the other way round.
 """
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.urls import reverse
 
 from .validators import is_web_address, web_address
+from .words import words_vector
 
 
 class Report(models.Model):
@@ -123,11 +123,10 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["chapter__number", "id"]
-        # Search's full-text and trigram indexes on PostgreSQL; see this app's migration 0003.
+        # Search's full-text and trigram indexes on PostgreSQL; see this app's migrations 0003
+        # and 0005.
         indexes = [
-            GinIndex(
-                SearchVector("title", "text", config="english"), name="recommendation_search_vector"
-            ),
+            GinIndex(words_vector("title", "text"), name="recommendation_words"),
             GinIndex(
                 fields=["title"], opclasses=["gin_trgm_ops"], name="recommendation_title_trgm"
             ),

@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -14,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from recommendations.models import Recommendation, Theme
 from recommendations.validators import is_web_address, web_address
+from recommendations.words import words_vector
 
 from . import limits
 
@@ -93,10 +93,10 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         # Search's trigram and full-text indexes on PostgreSQL (responses/search.py); see
-        # the migrations 0005_search_indexes and 0008_organisation_search_vector.
+        # the migrations 0005_search_indexes and 0009_search_words_as_typed.
         indexes = [
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
-            GinIndex(SearchVector("name", config="english"), name="organisation_search_vector"),
+            GinIndex(words_vector("name"), name="organisation_words"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -317,7 +317,7 @@ class Ask(models.Model):
         ordering = ["document", "position"]
         # Search's full-text and trigram indexes on PostgreSQL (responses/search.py).
         indexes = [
-            GinIndex(SearchVector("title", "text", config="english"), name="ask_search_vector"),
+            GinIndex(words_vector("title", "text"), name="ask_words"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ask_title_trgm"),
             GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="ask_text_trgm"),
         ]

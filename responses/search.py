@@ -1,46 +1,55 @@
 """Typo-tolerant search over organisations, asks and recommendations.
 
-`search` is the one way in. On PostgreSQL the database does the work: full-text search
-(English stems, so "carer" finds "carers") or trigram word similarity (pg_trgm, so
-"stayng" finds "staying"), both served by the GIN indexes of the `search_indexes`
-migrations. Elsewhere (SQLite) it compares the query with every name, title and text in
-Python with rapidfuzz. The two rank differently; what both promise is this, and
-tests/test_search.py checks it on both databases:
+`search` is the one way in, and it finds the same results, in the same order and with
+the same scores, on PostgreSQL and on SQLite. What it finds is defined once, here, in
+terms PostgreSQL answers from its GIN indexes; `_in_python` computes the same thing row
+by row for SQLite, with pg_trgm's arithmetic ported exactly (`word_similarity`), and
+tests/test_search.py checks the two against each other and against PostgreSQL's own
+functions.
 
-- a word or phrase that occurs finds what holds it, and a misspelt one still does;
-- case, accents, curly quotes and spacing in the query do not change what it finds;
-- each kind of result is best first, at most `limit` of it;
-- asks are the counted ones (no digest points, no earlier wordings of a restated ask);
-- an empty, short or hostile query (NUL bytes, 10,000 characters, SQL) finds nothing or
-  something, never an error.
+Words are runs of letters and digits, compared lowercased (`recommendations.words`). An
+item is found by the query when one of its fields
+
+1. holds the query's words in their order, one after another: a *phrase*, score 100;
+2. holds all the query's words, in any order (full-text search, words as typed); or
+3. has a stretch that is like the query, letter by letter (pg_trgm's word similarity of
+   at least 0.6, its default threshold: "stayng close" finds "Staying Close", and
+   "carer" finds "carers").
+
+Items holding the phrase come first, by id; the rest follow by their best field's word
+similarity, then id. When `limit` items hold the phrase nothing else is ranked, and the
+long texts (an ask's text) are looked through for a likeness (rule 3) only when the
+other rules found fewer than `limit`: rechecking thousands of long texts that share a
+common word is most of what a search would cost. A recommendation's ref ("6.x3") is an
+identifier, found whole (score 100), never by its words.
 """
 
 import re
+import struct
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case, Exists, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
-from rapidfuzz import fuzz
-from rapidfuzz.utils import default_process
+from django.db.models.functions import Cast, Greatest
 
 from recommendations.models import Recommendation
+from recommendations.words import NOT_A_WORD, words, words_vector
 
 from .models import Ask, Organisation
 
 T = TypeVar("T")
 
-# Shorter queries match nearly everything by accident.
+# Shorter queries match nearly everything by accident: letters and digits, not spaces.
 MIN_QUERY_LENGTH = 3
 # As long as the search box takes; a longer query only costs time, in Python or SQL.
 MAX_QUERY_LENGTH = 200
-# rapidfuzz's score out of 100: "stayng close" scores about 92 against "Staying Close",
-# chance matches in long texts stay below this.
-MIN_SCORE = 84
+# pg_trgm's default `pg_trgm.word_similarity_threshold`, which its `%>` operator (the one
+# the trigram indexes serve) compares with.
+LIKENESS = 0.6
 
 # Curly quotes as typed on phones and pasted from documents, read as straight ones.
 STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -49,7 +58,7 @@ STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'}
 @dataclass(frozen=True)
 class Hit(Generic[T]):
     item: T
-    # How close, out of 100; comparable within one kind of result on one database.
+    # How close, out of 100: 100 for a phrase or a ref, else 100 × word similarity.
     score: float
 
 
@@ -66,7 +75,7 @@ class SearchResults:
 
     @property
     def too_short(self) -> bool:
-        return len(default_process(clean_query(self.query))) < MIN_QUERY_LENGTH
+        return sum(map(len, words(clean_query(self.query)))) < MIN_QUERY_LENGTH
 
 
 def clean_query(query: str) -> str:
@@ -82,11 +91,23 @@ def clean_query(query: str) -> str:
     return re.sub(r"\s+", " ", plain).strip()[:MAX_QUERY_LENGTH]
 
 
+@dataclass(frozen=True)
+class Searched:
+    """One kind of result: where to look, and which of its fields are what."""
+
+    items: QuerySet
+    fields: Sequence[str]
+    # Looked through for a likeness only when the other rules find too few.
+    long_fields: Sequence[str] = ()
+    # Identifiers, found whole and case aside, never by their words.
+    exact_fields: Sequence[str] = ()
+
+
 def search(*, query: str, limit: int = 10) -> SearchResults:
-    """Organisations, asks and recommendations whose words come close to `query`,
-    allowing for typos, best first, at most `limit` of each. Asks are the counted ones
-    (no digest points, no earlier wordings), annotated with their `status`; a query
-    shorter than three letters, or a `limit` below one, finds nothing."""
+    """Organisations, asks and recommendations that the query finds (see the module's
+    docstring), best first, at most `limit` of each. Asks are the counted ones (no
+    digest points, no earlier wordings), annotated with their `status`; a query of fewer
+    than three letters or digits, or a `limit` below one, finds nothing."""
     results = SearchResults(query=query)
     if results.too_short or limit < 1:
         return results
@@ -94,135 +115,194 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
     found = _in_postgresql if connection.vendor == "postgresql" else _in_python
     return SearchResults(
         query=query,
-        organisations=found(wanted, Organisation.objects.all(), fields=["name"], limit=limit),
-        asks=found(
-            wanted,
-            Ask.objects.counted().with_status().select_related("document__organisation"),
-            fields=["title", "text"],
-            limit=limit,
-            long_fields=["text"],
-        ),
-        recommendations=found(
-            wanted,
-            Recommendation.objects.select_related("chapter"),
-            fields=["ref", "title", "text"],
-            limit=limit,
-        ),
+        organisations=found(wanted, SEARCHED["organisations"](), limit=limit),
+        asks=found(wanted, SEARCHED["asks"](), limit=limit),
+        recommendations=found(wanted, SEARCHED["recommendations"](), limit=limit),
     )
 
 
-# PostgreSQL
+SEARCHED: dict[str, Callable[[], Searched]] = {
+    "organisations": lambda: Searched(items=Organisation.objects.all(), fields=["name"]),
+    "asks": lambda: Searched(
+        items=Ask.objects.counted().with_status().select_related("document__organisation"),
+        fields=["title", "text"],
+        long_fields=["text"],
+    ),
+    "recommendations": lambda: Searched(
+        items=Recommendation.objects.select_related("chapter"),
+        fields=["title", "text"],
+        exact_fields=["ref"],
+    ),
+}
 
 
-def _in_postgresql(
-    wanted: str,
-    items: QuerySet,
-    *,
-    fields: list[str],
-    limit: int,
-    long_fields: Sequence[str] = (),
-) -> list[Hit]:
-    """`items` that hold `wanted`'s words (full text, English stems) or words like it
-    (trigrams), ranked by how closely their best field holds it, then by id. Those that
-    hold `wanted`'s words in its order, whatever their case and the spaces or marks
-    between them, come first with a score of 100: no field holds it more closely.
+# PostgreSQL: the rules as queries its indexes answer
 
-    Misspellings are looked for in `long_fields` only when the other fields give fewer
-    than `limit` results: rechecking the trigrams of thousands of long texts that share
-    a common word ("foster", "family") is most of the time a search would take. For the
-    same reason the others are ranked only when fewer than `limit` items hold its
-    words: measuring the likeness of a long text is what costs. Each of these is a
-    one-time filter inside the query, so that a page's query count does not depend on
-    the data."""
-    # A recommendation's ref ("6.x3") is an identifier: found whole, not by its words.
-    exact = [name for name in fields if name == "ref"]
-    words = [name for name in fields if name != "ref"]
-    terms = SearchQuery(wanted, config="english", search_type="websearch")
-    likeness = [TrigramWordSimilarity(wanted, name) for name in words]
+
+def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
+    items = searched.items.order_by()
+    query_words = words(wanted)
+    # Rule 1, as a case-insensitive regular expression, which the trigram indexes serve.
+    phrase = f"(^|{NOT_A_WORD})" + f"{NOT_A_WORD}+".join(query_words) + f"({NOT_A_WORD}|$)"
+    holding = Q()
+    for name in searched.fields:
+        holding |= Q(**{f"{name}__iregex": phrase})
+    held = list(items.filter(holding).order_by("pk")[:limit])
+    hits = [Hit(item=item, score=100.0) for item in held]
+
+    # Rules 3 and 2 (and a ref, whole): `%>` and `@@` are what the GIN indexes answer.
+    # In this order, because PostgreSQL rechecks the rows an index gives, left to right:
+    # a short field's likeness is quicker to measure than a long text's words are to find.
+    matches = Q()
+    for name in searched.fields:
+        if name not in searched.long_fields:
+            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
+    for name in searched.exact_fields:
+        matches |= Q(**{f"{name}__iexact": wanted})
+    matches |= Q(all_words=SearchQuery(" ".join(query_words), config="simple", search_type="plain"))
+    annotated = items.alias(all_words=words_vector(*searched.fields))
+    found = annotated.filter(matches)
+    if searched.long_fields:
+        alike = Q()
+        for name in searched.long_fields:
+            alike |= Q(**{f"{name}__trigram_word_similar": wanted})
+        # PostgreSQL runs the second half of the union only if the first found too few
+        # (a one-time filter), so a page's query count does not depend on the data.
+        too_few = ~Exists(found.values("pk")[limit - 1 : limit])
+        found = items.filter(
+            pk__in=found.values("pk").union(annotated.filter(too_few, alike).values("pk"))
+        )
+    likeness = [TrigramWordSimilarity(wanted, name) for name in searched.fields]
     similarity = Greatest(*likeness) if len(likeness) > 1 else likeness[0]
-    if exact:
+    if searched.exact_fields:
         similarity = Case(
-            *(When(**{f"{name}__iexact": wanted}, then=Value(1.0)) for name in exact),
+            *(
+                When(**{f"{name}__iexact": wanted}, then=Value(1.0))
+                for name in searched.exact_fields
+            ),
             default=similarity,
             output_field=FloatField(),
         )
-    # `@@` and `%>` are the operators the GIN indexes answer; similarity is computed
-    # only for the rows they let through.
-    matches = Q(found_by_words=terms)
-    for name in exact:
-        matches |= Q(**{f"{name}__iexact": wanted})
-    for name in words:
-        if name not in long_fields:
-            matches |= Q(**{f"{name}__trigram_word_similar": wanted})
-    searchable = items.annotate(found_by_words=SearchVector(*words, config="english")).order_by()
-    found = searchable.filter(matches)
-    if long_fields:
-        misspelt = Q()
-        for name in long_fields:
-            misspelt |= Q(**{f"{name}__trigram_word_similar": wanted})
-        # PostgreSQL runs the second half of the union only if the first found too few
-        # (a one-time filter), so the long texts' trigrams are not rechecked otherwise.
-        too_few = ~Exists(found.values("pk")[limit - 1 : limit])
-        found = items.filter(
-            pk__in=found.values("pk").union(searchable.filter(too_few, misspelt).values("pk"))
-        )
-    # Its words in its order, whole, whatever lies between them; as a case-insensitive
-    # regular expression, which the trigram indexes serve (they do not serve Django's
-    # UPPER(...) LIKE for icontains). A query of at least three letters has a word.
-    phrase = r"(^|\W)" + r"\W+".join(re.findall(r"\w+", wanted)) + r"(\W|$)"
-    holding = Q()
-    for name in words:
-        holding |= Q(**{f"{name}__iregex": phrase})
-    held = items.filter(holding).order_by("pk")[:limit]
-    # The few that hold it are among these too (it is no dearer to leave them in than
-    # to filter them out) and only they can be: dropping them leaves enough.
+    # The few that hold the phrase are among the found too (it is no dearer to leave them
+    # in than to filter them out), so the best `limit` of the found leave enough. Like
+    # the union above, a one-time filter: the query runs, and finds nothing, when
+    # `limit` hold the phrase.
     ranked = (
-        found.filter(~Exists(held.values("pk")[limit - 1 : limit]))
-        .annotate(similarity=similarity)
+        found.filter(~Exists(items.filter(holding).values("pk")[limit - 1 : limit]))
+        # The exact single-precision value, as `word_similarity` below computes it.
+        .annotate(similarity=Cast(similarity, FloatField()))
         .order_by(F("similarity").desc(), "pk")[:limit]
     )
-    hits = [Hit(item=item, score=100.0) for item in held]
-    holders = {hit.item.pk for hit in hits}
+    holders = {item.pk for item in held}
     hits += [
-        Hit(item=item, score=round(100 * item.similarity, 1))
-        for item in ranked
-        if item.pk not in holders
+        Hit(item=item, score=_score(item.similarity)) for item in ranked if item.pk not in holders
     ]
     return hits[:limit]
 
 
-# SQLite and anything else: rapidfuzz in Python
+# SQLite and anything else: the same rules, row by row in Python
 
 
-def _in_python(
-    wanted: str,
-    items: Iterable[T],
-    *,
-    fields: list[str],
-    limit: int,
-    long_fields: Sequence[str] = (),
-) -> list[Hit[T]]:
-    """`items` whose fields come close to `wanted` by rapidfuzz's score, best first.
-    Every field is compared, long or not: `long_fields` matters only to PostgreSQL."""
-    wanted = default_process(wanted)
-    return _best(wanted, items, lambda item: [getattr(item, name) for name in fields], limit=limit)
-
-
-def _best(
-    wanted: str, items: Iterable[T], texts: Callable[[T], Sequence[str]], *, limit: int
-) -> list[Hit[T]]:
-    hits = []
-    for item in items:
-        score = max(_score(wanted, default_process(text)) for text in texts(item))
-        if score >= MIN_SCORE:
-            hits.append(Hit(item=item, score=score))
-    hits.sort(key=lambda hit: -hit.score)
+def _in_python(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
+    query_words = words(wanted)
+    held, found, alike = [], [], []
+    for item in searched.items.order_by("pk"):
+        texts = {name: getattr(item, name) for name in searched.fields}
+        fields_words = [words(text) for text in texts.values()]
+        if any(_holds(field_words, query_words) for field_words in fields_words):
+            held.append(item)
+            continue
+        likeness = {name: word_similarity(wanted, text) for name, text in texts.items()}
+        whole = any(getattr(item, name).upper() == wanted.upper() for name in searched.exact_fields)
+        similarity = 1.0 if whole else max(likeness.values())
+        if (
+            whole
+            or set(query_words) <= set().union(*fields_words)
+            or any(
+                alike_enough >= LIKENESS
+                for name, alike_enough in likeness.items()
+                if name not in searched.long_fields
+            )
+        ):
+            found.append((item, similarity))
+        elif similarity >= LIKENESS:
+            alike.append((item, similarity))
+    hits = [Hit(item=item, score=100.0) for item in held[:limit]]
+    # As on PostgreSQL, the long texts count only when the other rules found too few;
+    # the phrase's holders are among those found, as all its words are in them.
+    if len(held) + len(found) < limit:
+        found += alike
+    found.sort(key=lambda pair: (-pair[1], pair[0].pk))
+    hits += [Hit(item=item, score=_score(similarity)) for item, similarity in found]
     return hits[:limit]
 
 
-def _score(wanted: str, text: str) -> float:
-    if wanted in text:
-        return 100.0
-    # Against a short text (a name) the whole-text ratio forgives a dropped letter better
-    # than the best window of a long text does.
-    return max(fuzz.ratio(wanted, text), fuzz.partial_ratio(wanted, text))
+def _holds(field_words: list[str], query_words: list[str]) -> bool:
+    n = len(query_words)
+    return any(field_words[i : i + n] == query_words for i in range(len(field_words) - n + 1))
+
+
+def _score(similarity: float) -> float:
+    return round(100 * similarity, 1)
+
+
+def _single(value: float) -> float:
+    """`value` rounded to single precision, as pg_trgm computes with float4."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def _trigrams(text: str) -> list[str]:
+    """pg_trgm's trigrams of `text`, in order: each word padded with two spaces before
+    and one after."""
+    found = []
+    for word in words(text):
+        padded = f"  {word} "
+        found += [padded[i : i + 3] for i in range(len(padded) - 2)]
+    return found
+
+
+def word_similarity(query: str, text: str) -> float:
+    """pg_trgm's `word_similarity(query, text)`: how much alike the query's trigrams are
+    to those of the stretch of `text` most like them, from 0 to 1. A port of pg_trgm's
+    `calc_word_similarity` and `iterative_match` (PostgreSQL 15), with its float4
+    arithmetic, so that the two agree to the last bit (tested against PostgreSQL)."""
+    wanted = set(_trigrams(query))
+    sequence = _trigrams(text)
+    if not wanted or not sequence:
+        return 0.0
+    found = [trigram in wanted for trigram in sequence]
+
+    def alike(count: int, stretch: int) -> float:
+        return _single(count / (len(wanted) + stretch - count))
+
+    # Of the stretch sequence[lower:i + 1]: its distinct trigrams, how many of them are
+    # the query's, and where each of them last occurs.
+    last_seen: dict[str, int] = {}
+    distinct = count = 0
+    lower = -1
+    best = 0.0
+    for i, trigram in enumerate(sequence):
+        if lower >= 0 or found[i]:
+            if trigram not in last_seen:
+                distinct += 1
+                count += found[i]
+            last_seen[trigram] = i
+        if not found[i]:
+            continue
+        if lower == -1:
+            lower, distinct = i, 1
+        # Try every later start for the stretch that ends here, and keep the best.
+        current = alike(count, distinct)
+        trial_count, trial_distinct, previous_lower = count, distinct, lower
+        for start in range(lower, i + 1):
+            trial = alike(trial_count, trial_distinct)
+            if trial > current:
+                current, distinct, lower, count = trial, trial_distinct, start, trial_count
+            if last_seen.get(sequence[start]) == start:
+                trial_distinct -= 1
+                trial_count -= found[start]
+        best = max(best, current)
+        for start in range(previous_lower, lower):
+            if last_seen.get(sequence[start]) == start:
+                del last_seen[sequence[start]]
+    return best

@@ -1,0 +1,24 @@
+"""Search's full-text index over recommendations' words as typed (the "simple"
+configuration, on the text with every run of other characters made a space), in place
+of English stems: so that PostgreSQL finds exactly what search finds on SQLite
+(responses/search.py)."""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import migrations
+
+from recommendations.migration_operations import AddIndexOnPostgreSQL, RemoveIndexOnPostgreSQL
+from recommendations.words import words_vector
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("recommendations", "0004_links_are_http_or_https"),
+    ]
+
+    operations = [
+        RemoveIndexOnPostgreSQL(model_name="recommendation", name="recommendation_search_vector"),
+        AddIndexOnPostgreSQL(
+            model_name="recommendation",
+            index=GinIndex(words_vector("title", "text"), name="recommendation_words"),
+        ),
+    ]
