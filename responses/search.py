@@ -33,8 +33,20 @@ from typing import Generic, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Greatest
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from recommendations.models import Recommendation
 from recommendations.words import NOT_A_WORD, words, words_vector
@@ -167,10 +179,20 @@ def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
         for name in searched.long_fields:
             alike |= Q(**{f"{name}__trigram_word_similar": wanted})
         # PostgreSQL runs the second half of the union only if the first found too few
-        # (a one-time filter), so a page's query count does not depend on the data.
-        too_few = ~Exists(found.values("pk")[limit - 1 : limit])
+        # (a one-time filter), so a page's query count does not depend on the data. All
+        # of them are counted: asked for the first few, PostgreSQL would walk the asks in
+        # order and build each one's full-text vector until enough turned up.
+        how_many = Subquery(
+            found.order_by().values(all=Value(1)).annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        )
+        too_few = Q(found_before__lt=limit)
         found = items.filter(
-            pk__in=found.values("pk").union(annotated.filter(too_few, alike).values("pk"))
+            pk__in=found.values("pk").union(
+                annotated.alias(found_before=Coalesce(how_many, 0))
+                .filter(too_few, alike)
+                .values("pk")
+            )
         )
     likeness = [TrigramWordSimilarity(wanted, name) for name in searched.fields]
     similarity = Greatest(*likeness) if len(likeness) > 1 else likeness[0]
