@@ -45,5 +45,5 @@ def _username(request) -> str:
     try:
         user = request.user
         return user.get_username() if user.is_authenticated else "-"
-    except Exception:
+    except Exception:  # noqa: BLE001 - a log line must be written whatever went wrong
         return "?"

@@ -226,8 +226,10 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
         errors.append(
             (
                 line,
-                f"the rationale is {limits.size_in_words(len(row['rationale']), 'character')}; "
-                f"the longest accepted is {limits.size_in_words(limits.NOTE_CHARS, 'character')}.",
+                (
+                    f"the rationale is {limits.size_in_words(len(row['rationale']), 'character')}; "
+                    f"the longest accepted is {limits.size_in_words(limits.NOTE_CHARS, 'character')}."
+                ),
             )
         )
     status, judged_by = row["status"], row["judged_by"]
@@ -239,8 +241,10 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
         errors.append(
             (
                 line,
-                f"unknown judged_by {_shown(judged_by)}; expected one of "
-                f"{', '.join(JudgedBy.values)}, or empty for an ask not assessed.",
+                (
+                    f"unknown judged_by {_shown(judged_by)}; expected one of "
+                    f"{', '.join(JudgedBy.values)}, or empty for an ask not assessed."
+                ),
             )
         )
     elif status == Status.NOT_ASSESSED and judged_by:
@@ -256,8 +260,10 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
         errors.append(
             (
                 line,
-                "a link needs both recommendation_ref and evidence (the words quoted "
-                "from the recommendation), or neither.",
+                (
+                    "a link needs both recommendation_ref and evidence (the words quoted "
+                    "from the recommendation), or neither."
+                ),
             )
         )
     if ref and quote and status in Status.values and status not in HEARD:
@@ -275,8 +281,10 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
                 errors.append(
                     (
                         line,
-                        f"ask {ask_id}'s {name} differs from line {judgement.line}; "
-                        "every row of one ask must give the same judgement.",
+                        (
+                            f"ask {ask_id}'s {name} differs from line {judgement.line}; "
+                            "every row of one ask must give the same judgement."
+                        ),
                     )
                 )
     if ref and quote:
@@ -347,8 +355,10 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
                 errors.append(
                     (
                         judgement.line,
-                        f"ask {judgement.ask_id} holds the organisation's own "
-                        "judgement; it is replaced only with --force.",
+                        (
+                            f"ask {judgement.ask_id} holds the organisation's own "
+                            "judgement; it is replaced only with --force."
+                        ),
                     )
                 )
                 continue
@@ -356,8 +366,10 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
                 errors.append(
                     (
                         judgement.line,
-                        "an automatic suggestion may not replace ask "
-                        f"{judgement.ask_id}'s {holder.get_judged_by_display().lower()} judgement.",
+                        (
+                            "an automatic suggestion may not replace ask "
+                            f"{judgement.ask_id}'s {holder.get_judged_by_display().lower()} judgement."
+                        ),
                     )
                 )
                 continue

@@ -1,3 +1,4 @@
+import io
 import os
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from django.core.management import call_command
 @pytest.fixture
 def corpus(db):
     """The corpus that carereview ships with, loaded as `make run` loads it."""
-    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    call_command("load_corpus", stdout=io.StringIO())
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,12 +11,12 @@ _n = itertools.count(1)
 
 def report(**fields) -> Report:
     n = next(_n)
-    defaults = dict(
-        title=f"Report {n}",
-        short_title=f"Report {n}",
-        slug=f"report-{n}",
-        published=datetime.date(2022, 5, 23),
-    )
+    defaults = {
+        "title": f"Report {n}",
+        "short_title": f"Report {n}",
+        "slug": f"report-{n}",
+        "published": datetime.date(2022, 5, 23),
+    }
     return Report.objects.create(**defaults | fields)
 
 
@@ -24,12 +24,12 @@ def chapter(**fields) -> Chapter:
     n = next(_n)
     if "report" not in fields:
         fields["report"] = report()
-    return Chapter.objects.create(**dict(number=n, title=f"Chapter {n}") | fields)
+    return Chapter.objects.create(**{"number": n, "title": f"Chapter {n}"} | fields)
 
 
 def theme(**fields) -> Theme:
     n = next(_n)
-    return Theme.objects.create(**dict(name=f"Theme {n}", slug=f"theme-{n}") | fields)
+    return Theme.objects.create(**{"name": f"Theme {n}", "slug": f"theme-{n}"} | fields)
 
 
 def recommendation(**fields) -> Recommendation:
@@ -37,18 +37,18 @@ def recommendation(**fields) -> Recommendation:
     if "chapter" not in fields:
         fields["chapter"] = chapter(**({"report": fields["report"]} if "report" in fields else {}))
     fields.setdefault("report", fields["chapter"].report)
-    defaults = dict(
-        ref=f"{fields['chapter'].number}.x{n}",
-        title=f"Recommendation {n}",
-        text=f"Recommendation {n} says something specific.",
-        confidence="high",
-    )
+    defaults = {
+        "ref": f"{fields['chapter'].number}.x{n}",
+        "title": f"Recommendation {n}",
+        "text": f"Recommendation {n} says something specific.",
+        "confidence": "high",
+    }
     return Recommendation.objects.create(**defaults | fields)
 
 
 def organisation(**fields) -> Organisation:
     n = next(_n)
-    defaults = dict(name=f"Organisation {n}", slug=f"organisation-{n}", kind="charity")
+    defaults = {"name": f"Organisation {n}", "slug": f"organisation-{n}", "kind": "charity"}
     return Organisation.objects.create(**defaults | fields)
 
 
@@ -56,13 +56,13 @@ def document(**fields) -> ResponseDocument:
     n = next(_n)
     if "organisation" not in fields:
         fields["organisation"] = organisation()
-    defaults = dict(
-        title=f"Document {n}",
-        kind="case_for_change_response",
-        published=datetime.date(2021, 1, 1),
-        published_precision="year",
-        text="We call for better things. We want more of them.",
-    )
+    defaults = {
+        "title": f"Document {n}",
+        "kind": "case_for_change_response",
+        "published": datetime.date(2021, 1, 1),
+        "published_precision": "year",
+        "text": "We call for better things. We want more of them.",
+    }
     return ResponseDocument.objects.create(**defaults | fields)
 
 
@@ -70,18 +70,18 @@ def ask(**fields) -> Ask:
     if "document" not in fields:
         fields["document"] = document()
     document_ = fields["document"]
-    defaults = dict(
-        position=document_.asks.count() + 1,
-        text=document_.text.split(".")[0] + ".",
-        title="An ask",
-    )
+    defaults = {
+        "position": document_.asks.count() + 1,
+        "text": document_.text.split(".")[0] + ".",
+        "title": "An ask",
+    }
     return Ask.objects.create(**defaults | fields)
 
 
 def assessment(*, evidence=(), **fields) -> Assessment:
     if "ask" not in fields:
         fields["ask"] = ask()
-    defaults = dict(status="partly", judged_by="editorial", rationale="Because.")
+    defaults = {"status": "partly", "judged_by": "editorial", "rationale": "Because."}
     made = Assessment.objects.create(**defaults | fields)
     for recommendation_ in evidence:
         Evidence.objects.create(

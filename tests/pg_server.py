@@ -50,17 +50,37 @@ def main(command: list[str]) -> int:
     try:
         subprocess.run(
             as_server_user(
-                [os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+                [
+                    os.path.join(bindir, "initdb"),
+                    "-D",
+                    data,
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
             ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
         server = subprocess.run(
             as_server_user(
-                [pg_ctl, "-D", data, "-l", os.path.join(tmp, "server.log"), "-w", "start",
-                 "-o", f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
-                 "-c synchronous_commit=off -c full_page_writes=off"]
+                [
+                    pg_ctl,
+                    "-D",
+                    data,
+                    "-l",
+                    os.path.join(tmp, "server.log"),
+                    "-w",
+                    "start",
+                    "-o",
+                    (
+                        f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
+                        "-c synchronous_commit=off -c full_page_writes=off"
+                    ),
+                ]
             ),
             check=True,
             stdout=subprocess.DEVNULL,
@@ -73,12 +93,17 @@ def main(command: list[str]) -> int:
                     break
             time.sleep(0.1)
         env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/postgres")
-        print(f"PostgreSQL {os.path.basename(os.path.dirname(bindir))} on 127.0.0.1:{port}", flush=True)
-        return subprocess.run(command, env=env).returncode
+        print(
+            f"PostgreSQL {os.path.basename(os.path.dirname(bindir))} on 127.0.0.1:{port}",
+            flush=True,
+        )
+        return subprocess.run(command, env=env, check=False).returncode
     finally:
         if server is not None:
             subprocess.run(
                 as_server_user([pg_ctl, "-D", data, "-m", "fast", "-w", "stop"]),
+                # A server that will not stop must not hide the command's outcome.
+                check=False,
                 stdout=subprocess.DEVNULL,
             )
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,5 +1,6 @@
 """The shipped corpus: faithful to its sources, complete, and loaded idempotently."""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -179,7 +180,7 @@ def test_loading_the_corpus_twice_changes_nothing_and_keeps_edits(corpus):
     ask.title = "Corrected by an editor"
     ask.save()
     counts = [m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)]
-    call_command("load_corpus", stdout=open("/dev/null", "w"))
+    call_command("load_corpus", stdout=io.StringIO())
     assert [m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)] == counts
     assert Ask.objects.get(pk=1).title == "Corrected by an editor"
 

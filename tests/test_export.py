@@ -163,7 +163,9 @@ def test_the_organisations_pages_export_link_exports_its_scorecards_in_its_order
     for row, organisation in zip(rows, listed):
         assert int(row["asks"]) == organisation.asks_total
         assert [int(row[f"asks_{s}"]) for s in ("realised", "partly", "absent")] == [
-            organisation.asks_realised, organisation.asks_partly, organisation.asks_absent,
+            organisation.asks_realised,
+            organisation.asks_partly,
+            organisation.asks_absent,
         ]
 
 
@@ -172,7 +174,10 @@ def test_together_trusts_scorecard_row_counts_its_own_judgements(corpus, client)
     _, _, rows = get_csv(client, reverse("export_organisations"))
     row = next(row for row in rows if row["organisation_slug"] == "together-trust")
     assert (row["asks"], row["asks_realised"], row["asks_partly"], row["asks_absent"]) == (
-        "14", "2", "7", "4",
+        "14",
+        "2",
+        "7",
+        "4",
     )
     assert row["asks_not_assessed"] == "1"
     assert row["share_realised"] == "0.14"
@@ -240,7 +245,7 @@ def test_asks_are_ordered_by_organisation_document_position_and_recommendation(c
 def test_commas_quotes_and_newlines_survive_rfc_4180_quoting(client):
     text = 'Fund "Family Help", nationally,\r\nand locally\nfor all'
     ask = factories.ask(text=text, title='Commas, "quotes"')
-    response, _, rows = get_csv(client, reverse("export_asks"))
+    _response, _, rows = get_csv(client, reverse("export_asks"))
     assert [(row["ask_text"], row["ask_title"]) for row in rows] == [(ask.text, ask.title)]
     body = b"".join(client.get(reverse("export_asks")).streaming_content).decode()
     assert '"Fund ""Family Help"", nationally,\r\nand locally\nfor all"' in body
@@ -285,7 +290,7 @@ CELLS = [
     "carriage\rreturn",
     " leading and trailing space ",
     "\u2018Staying Close\u2019 \u2013 to 23 \u00e9",
-    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    '=HYPERLINK("http://evil.example","x")',
     "-2+3",
     "@SUM(A1)",
     "\tcmd",
@@ -309,8 +314,10 @@ def test_every_row_is_written_byte_for_byte_as_csv_writer_writes_the_guarded_cel
     writer.writerow(table.columns)
     for row in rows:
         writer.writerow(
-            ["" if cell is None else export.guard(cell) if isinstance(cell, str) else cell
-             for cell in row]
+            [
+                "" if cell is None else export.guard(cell) if isinstance(cell, str) else cell
+                for cell in row
+            ]
         )
     written = io.StringIO(newline="")
     assert export.write_csv(table, file=written, excel=excel) == len(rows)

@@ -117,7 +117,7 @@ def test_script_and_attribute_text_renders_escaped_on_every_page(client, hostile
 
 def test_the_document_reader_marks_a_hostile_ask_as_escaped_text(client, hostile):
     html = page(client, hostile["document"].get_absolute_url())
-    marked = re.search(r'<mark class="app-ask[^"]*" id="quote-\d+">(.*?)</mark>', html, re.S)
+    marked = re.search(r'<mark class="app-ask[^"]*" id="quote-\d+">(.*?)</mark>', html, re.DOTALL)
     assert marked and "We call for &lt;script&gt;alert(&quot;x&quot;)" in marked.group(1)
     assert "&quot; onmouseover=&quot;alert(1)" in marked.group(1)
 
@@ -150,7 +150,7 @@ def outside_isolates(html: str) -> str:
         r"<text[^>]*>.*?</text>",
         r'="[^"]*"',
     ):
-        html = re.sub(isolated, "", html, flags=re.S)
+        html = re.sub(isolated, "", html, flags=re.DOTALL)
     return html
 
 

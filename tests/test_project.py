@@ -16,12 +16,13 @@ def test_models_and_migrations_agree():
 def test_home_page_lists_each_organisations_realised_partly_and_absent_counts(client, corpus):
     response = client.get("/")
     assert response.status_code == 200
-    rows = {
-        organisation.name: organisation
-        for organisation in response.context["organisations"]
-    }
+    rows = {organisation.name: organisation for organisation in response.context["organisations"]}
     together_trust = rows["Together Trust"]
-    assert (together_trust.asks_realised, together_trust.asks_partly, together_trust.asks_absent) == (2, 7, 4)
+    assert (
+        together_trust.asks_realised,
+        together_trust.asks_partly,
+        together_trust.asks_absent,
+    ) == (2, 7, 4)
     assert "Together Trust" in response.content.decode()
 
 
@@ -34,8 +35,13 @@ def test_editors_change_the_record_and_viewers_only_read_it():
     viewer = User.objects.create_user("viewer", is_staff=True)
     viewer.groups.add(Group.objects.get(name="Viewers"))
 
-    assert editor.has_perms(["responses.change_assessment", "responses.add_ask",
-                             "recommendations.change_recommendation"])
+    assert editor.has_perms(
+        [
+            "responses.change_assessment",
+            "responses.add_ask",
+            "recommendations.change_recommendation",
+        ]
+    )
     assert not editor.has_perm("recommendations.delete_recommendation")
     assert viewer.has_perms(["responses.view_assessment", "recommendations.view_recommendation"])
     assert not viewer.has_perm("responses.change_assessment")
@@ -48,10 +54,18 @@ def run_settings(**env):
 
     environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DEBUG, settings.ALLOWED_HOSTS)"],
+        [
+            sys.executable,
+            "-c",
+            (
+                "import django; django.setup(); from django.conf import settings; "
+                "print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+            ),
+        ],
         env=environment | {"DJANGO_SETTINGS_MODULE": "carereview.settings"} | env,
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -62,5 +76,7 @@ def test_settings_refuse_to_run_without_debug_and_without_a_secret_key():
 
 
 def test_settings_read_debug_secret_key_and_hosts_from_the_environment():
-    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="carereview.example, a.test")
+    result = run_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="carereview.example, a.test"
+    )
     assert result.stdout.strip() == "False ['carereview.example', 'a.test']"
