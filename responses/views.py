@@ -5,13 +5,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 
 from recommendations.models import Chapter, Recommendation, Report, Theme
 
-from . import export, matching
+from . import caching, export, matching
 from .charts import status_bars, status_summary
 from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
 from .highlighting import mark_quotes
@@ -61,6 +62,17 @@ def _page(request, items, *, per_page: int) -> Page:
     return page
 
 
+def _detached(page: Page) -> Page:
+    """`page` with its rows read into a list and its paginator keeping only its count, so
+    that it can be cached: a paginator's queryset would otherwise be pickled by reading
+    every row it could page through."""
+    page.object_list = list(page.object_list)
+    # Counted first: the paginator keeps its count (a cached property) for the links.
+    page.paginator.count = page.paginator.count
+    page.paginator.object_list = []
+    return page
+
+
 def _with_nearest(asks: list) -> list:
     """Give each absent ask `nearest`: the recommendations the matcher finds closest,
     which are suggestions to look at, not matches."""
@@ -78,6 +90,12 @@ def _with_nearest(asks: list) -> list:
 
 
 def home(request):
+    # Every figure here reads all the asks: computed once per state of the data.
+    context = caching.cached("overview", parts={}, compute=_overview)
+    return render(request, "responses/home.html", context)
+
+
+def _overview() -> dict:
     organisations_total = Organisation.objects.count()
     # The organisations with most asks; the organisations page lists them all.
     organisations = list(
@@ -94,7 +112,7 @@ def home(request):
             "chapter__number", "id"
         )
     )
-    context = {
+    return {
         "organisations": organisations,
         "organisations_total": organisations_total,
         "asks_total": sum(mix.values()),
@@ -114,7 +132,6 @@ def home(request):
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
-    return render(request, "responses/home.html", context)
 
 
 def organisation_list(request):
@@ -212,15 +229,26 @@ def document(request, pk):
 
 def recommendation_list(request):
     form = RecommendationFilterForm(request.GET)
-    recommendations = form.filter(with_demand(Recommendation.objects.with_provenance()))
-    context = {
-        "form": form,
-        "recommendations": list(recommendations),
-        "by_demand": form.values.get("sort") == "demand",
-        "chapters": list(Chapter.objects.select_related("report")),
-        "themes": list(Theme.objects.all()),
-        "reports": list(Report.objects.all()),
-    }
+
+    def listed() -> dict:
+        recommendations = list(form.filter(with_demand(Recommendation.objects.with_provenance())))
+        return {
+            "recommendations_count": len(recommendations),
+            # Rendering every row takes as long as counting their demand: kept rendered.
+            "table": render_to_string(
+                "responses/recommendation_list.html#table",
+                {
+                    "recommendations": recommendations,
+                    "by_demand": form.values.get("sort") == "demand",
+                },
+            ),
+            "chapters": list(Chapter.objects.select_related("report")),
+            "themes": list(Theme.objects.all()),
+            "reports": list(Report.objects.all()),
+        }
+
+    # Demand is counted over all the evidence: once per state of the data and filters.
+    context = {"form": form, **caching.cached("recommendations", parts=form.values, compute=listed)}
     return _render(request, "responses/recommendation_list.html", context, fragment="results")
 
 
@@ -281,16 +309,26 @@ def _cell(mix: dict[str, int] | None) -> dict | None:
 def theme(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     form = AskFilterForm(request.GET)
-    asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status()).with_comparison()
-    page = _page(request, asks, per_page=ASKS_PER_PAGE)
+
+    def compared() -> dict:
+        asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
+        page = _detached(_page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE))
+        return {
+            "page": page,
+            "rows": _with_nearest(page.object_list),
+            "recommendations": list(
+                with_demand(theme.recommendations.with_provenance()).order_by(
+                    "chapter__number", "id"
+                )
+            ),
+        }
+
+    # Sorting and counting the theme's asks reads them all: once per state of the data.
+    parts = {"theme": theme.pk, "filters": form.values, "page": request.GET.get("page", "")}
     context = {
         "theme": theme,
         "form": form,
-        "page": page,
-        "rows": _with_nearest(list(page)),
-        "recommendations": list(
-            with_demand(theme.recommendations.with_provenance()).order_by("chapter__number", "id")
-        ),
+        **caching.cached("theme", parts=parts, compute=compared),
     }
     return _render(request, "responses/theme.html", context, fragment="comparison")
 
