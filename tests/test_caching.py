@@ -335,7 +335,9 @@ def test_judgements_imported_show_at_once_on_the_overview(corpus, client, tmp_pa
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    before = caching.data_version()
     call_command("import_assessments", str(path), **QUIET)
+    assert caching.data_version() != before
     assert overview_figures(client) != figures
 
 
