@@ -62,15 +62,10 @@ def _page(request, items, *, per_page: int) -> Page:
     return page
 
 
-def _detached(page: Page) -> Page:
-    """`page` with its rows read into a list and its paginator keeping only its count, so
-    that it can be cached: a paginator's queryset would otherwise be pickled by reading
-    every row it could page through."""
-    page.object_list = list(page.object_list)
-    # Counted first: the paginator keeps its count (a cached property) for the links.
-    page.paginator.count = page.paginator.count
-    page.paginator.object_list = []
-    return page
+def _page_of(request, count: int, *, per_page: int) -> Page:
+    """The page that `?page=N` asks for among `count` items, as `_page` gives it for the
+    items themselves: for its numbers and links, where the page's rows are cached."""
+    return _page(request, range(count), per_page=per_page)
 
 
 def _with_nearest(asks: list) -> list:
@@ -136,28 +131,40 @@ def _overview() -> dict:
 
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
-    if form.sorts_by_counts:
-        # Every organisation's counts are needed to put them in order.
-        listed = form.filter(Organisation.objects.with_status_counts())
-        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
-        organisations = list(page)
-    else:
-        # In name order only the page's organisations need counting, and the pages
-        # need only a count of organisations, not of their asks.
-        listed = form.filter(Organisation.objects.order_by("name", "id"))
-        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
-        organisations = list(
-            Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
-        )
-    for organisation in organisations:
-        organisation.summary = status_summary(organisation.status_mix)
-        organisation.chart = status_bars(
-            rows=[(organisation.name, organisation.status_mix)],
-            title=f"Status of {organisation.name}'s asks",
-            labelled=False,
-            compact=True,
-        )
-    context = {"form": form, "page": page, "organisations": organisations}
+
+    def listed() -> dict:
+        if form.sorts_by_counts:
+            # Every organisation's counts are needed to put them in order.
+            listed = form.filter(Organisation.objects.with_status_counts())
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(page)
+        else:
+            # In name order only the page's organisations need counting, and the pages
+            # need only a count of organisations, not of their asks.
+            listed = form.filter(Organisation.objects.order_by("name", "id"))
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(
+                Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
+            )
+        for organisation in organisations:
+            organisation.summary = status_summary(organisation.status_mix)
+            organisation.chart = status_bars(
+                rows=[(organisation.name, organisation.status_mix)],
+                title=f"Status of {organisation.name}'s asks",
+                labelled=False,
+                compact=True,
+            )
+        return {"listed": page.paginator.count, "organisations": organisations}
+
+    # Sorted by share realised, every organisation's asks are counted: once per state
+    # of the data.
+    parts = {"filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("organisations", parts=parts, compute=listed)
+    context = {
+        "form": form,
+        "page": _page_of(request, found["listed"], per_page=ORGANISATIONS_PER_PAGE),
+        "organisations": found["organisations"],
+    }
     return _render(request, "responses/organisation_list.html", context, fragment="results")
 
 
@@ -256,21 +263,39 @@ def recommendation(request, ref):
     # PostgreSQL refuses NUL and friends in a query; no ref contains them anyway.
     if not ref.isprintable():
         raise Http404("No recommendation has that reference.")
-    recommendation = (
-        with_demand(Recommendation.objects.with_provenance())
-        .filter(ref=ref)
-        .order_by("report__published", "report_id")
-        .first()
+
+    def shown() -> dict:
+        recommendation = (
+            with_demand(Recommendation.objects.with_provenance())
+            .filter(ref=ref)
+            .order_by("report__published", "report_id")
+            .first()
+        )
+        if recommendation is None:
+            raise Http404("No recommendation has that reference.")
+        asks = (
+            Ask.objects.filter(assessment__evidence__recommendation=recommendation)
+            .with_status()
+            .with_comparison()
+        )
+        page = _page(request, asks, per_page=ASKS_PER_PAGE)
+        return {
+            "recommendation": recommendation,
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "responses/recommendation.html#rows", {"rows": list(page)}
+            ),
+        }
+
+    found = caching.cached(
+        "recommendation", parts={"ref": ref, "page": request.GET.get("page", "")}, compute=shown
     )
-    if recommendation is None:
-        raise Http404("No recommendation has that reference.")
-    asks = (
-        Ask.objects.filter(assessment__evidence__recommendation=recommendation)
-        .with_status()
-        .with_comparison()
-    )
-    page = _page(request, asks, per_page=ASKS_PER_PAGE)
-    context = {"recommendation": recommendation, "page": page, "rows": list(page)}
+    context = {
+        "recommendation": found["recommendation"],
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+    }
     return _render(request, "responses/recommendation.html", context, fragment="comparison")
 
 
@@ -312,10 +337,13 @@ def theme(request, slug):
 
     def compared() -> dict:
         asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
-        page = _detached(_page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE))
+        page = _page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE)
         return {
-            "page": page,
-            "rows": _with_nearest(page.object_list),
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "responses/theme.html#rows", {"rows": _with_nearest(list(page))}
+            ),
             "recommendations": list(
                 with_demand(theme.recommendations.with_provenance()).order_by(
                     "chapter__number", "id"
@@ -325,10 +353,13 @@ def theme(request, slug):
 
     # Sorting and counting the theme's asks reads them all: once per state of the data.
     parts = {"theme": theme.pk, "filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("theme", parts=parts, compute=compared)
     context = {
         "theme": theme,
         "form": form,
-        **caching.cached("theme", parts=parts, compute=compared),
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+        "recommendations": found["recommendations"],
     }
     return _render(request, "responses/theme.html", context, fragment="comparison")
 

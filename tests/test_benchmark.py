@@ -57,8 +57,11 @@ def test_every_page_issues_as_many_queries_with_several_times_the_asks(small_ben
 def test_cached_pages_issue_fewer_queries_warm_than_cold_and_the_others_as_many(small_benchmark):
     cached = {
         "overview",
+        "organisations",
+        "organisations: filtered",
         "recommendations",
         "recommendations: by demand",
+        "recommendation",
         "theme",
         "theme: filtered",
     }
