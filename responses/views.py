@@ -1,5 +1,6 @@
 """The pages: thin views that read through the models' querysets and render one template
-each, or only the fragment that htmx asked for."""
+each, or only the fragment that htmx asked for. A page whose data takes long to compute
+says which part is kept per state of the data (`caching.cached`) and what it depends on."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
