@@ -42,8 +42,15 @@ FORMAT_VERSION = 1
 # How each kind of backup starts: pg_dump's custom format, and this module's JSON.
 SQLITE_START = b'{"carereview_backup"'
 STARTS = {"postgresql": b"PGDMP", "sqlite": SQLITE_START}
-# Made by migrate on every database, so never replaced by a SQLite restore.
-NOT_BACKED_UP = ["contenttypes", "auth.permission"]
+# The data version names a state of this database's data (responses/caching.py), not
+# data: a restored database must not take the backup's token, under which pages computed
+# from other data may be cached. No backup holds its row, so a restore renews it: on
+# SQLite the triggers do as the tables are emptied and filled again, and on PostgreSQL
+# the table comes back empty and the first read gives it a fresh token.
+DATA_VERSION = "responses.dataversion"
+# Not in a SQLite backup and never replaced by its restore: content types and
+# permissions, which migrate makes on every database, and the data version.
+NOT_BACKED_UP = ["contenttypes", "auth.permission", DATA_VERSION]
 # A table every carereview database has, and no other application's would.
 CARE_REVIEW_TABLE = "responses_assessment"
 EXTENSIONS = {"postgresql": "dump", "sqlite": "json"}
@@ -169,7 +176,12 @@ def _pg_dump(*, connection, path: Path) -> None:
     _run_pg_tool(
         connection,
         "pg_dump",
-        ["--format=custom", "--no-password", f"--file={path}"],
+        [
+            "--format=custom",
+            "--no-password",
+            f"--exclude-table-data={apps.get_model(DATA_VERSION)._meta.db_table}",
+            f"--file={path}",
+        ],
         failure="pg_dump could not back up the database",
     )
 

@@ -117,6 +117,19 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# What the heaviest pages compute, kept per state of the data (responses/caching.py). In
+# each process's memory: every gunicorn worker has its own. An entry is a page's data or
+# its rendered table, up to a few hundred kilobytes; entries under an old data version
+# are never read again and go when the cache is full or after the timeout.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "carereview-pages",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username and address are locked out, before any password check.
     "axes.backends.AxesStandaloneBackend",

@@ -3,7 +3,8 @@
 Each measurement seeds a synthetic corpus (`responses.synthetic`) of the size asked for on
 top of the real one, measures, and removes it again. Times are medians and 95th
 percentiles of many runs in one process, so they say how this machine did, never what a
-test may assert.
+test may assert. Pages are timed cold, with the cache emptied before each request (what
+the first request after a change costs), and warm (responses/caching.py).
 """
 
 import itertools
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -47,6 +49,9 @@ class Timing:
 
 @dataclass(frozen=True)
 class PageTiming:
+    """A page's server time and SQL queries cold (nothing cached: what a request costs
+    after the data changed) and warm (the page computed already, in the same state)."""
+
     name: str
     path: str
     htmx: bool
@@ -55,14 +60,28 @@ class PageTiming:
     median_ms: float
     p95_ms: float
     runs: int
+    warm_queries: int
+    warm_median_ms: float
+    warm_p95_ms: float
 
 
-def time_calls(call: Callable[[], object], *, runs: int, warmup: int = 2) -> Timing:
-    """Median and 95th percentile, in milliseconds, of `runs` calls after `warmup`."""
+def time_calls(
+    call: Callable[[], object],
+    *,
+    runs: int,
+    warmup: int = 2,
+    before: Callable[[], object] | None = None,
+) -> Timing:
+    """Median and 95th percentile, in milliseconds, of `runs` calls after `warmup`;
+    `before` runs before each call, untimed."""
     for _ in range(warmup):
+        if before:
+            before()
         call()
     times = []
     for _ in range(runs):
+        if before:
+            before()
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
@@ -123,7 +142,8 @@ def pages_to_measure() -> list[tuple[str, str, bool]]:
 
 
 def measure_pages(*, runs: int) -> list[PageTiming]:
-    """Every page and fragment through Django's test client: server time and SQL queries."""
+    """Every page and fragment through Django's test client: server time and SQL queries,
+    cold (the cache emptied before each request) and warm."""
     client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost")
     timings = []
     for name, path, htmx in pages_to_measure():
@@ -136,11 +156,15 @@ def measure_pages(*, runs: int) -> list[PageTiming]:
                 b"".join(response.streaming_content)
             return response
 
-        with CaptureQueriesContext(connection) as captured:
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
             status_code = get().status_code
+        with CaptureQueriesContext(connection) as warm:
+            get()
         # Counted now: each later request clears the connection's query log.
-        queries = len(captured.captured_queries)
-        timing = time_calls(get, runs=runs)
+        queries, warm_queries = len(cold.captured_queries), len(warm.captured_queries)
+        timing = time_calls(get, runs=runs, before=cache.clear)
+        warm_timing = time_calls(get, runs=runs)
         timings.append(
             PageTiming(
                 name=name,
@@ -149,6 +173,9 @@ def measure_pages(*, runs: int) -> list[PageTiming]:
                 status_code=status_code,
                 queries=queries,
                 **asdict(timing),
+                warm_queries=warm_queries,
+                warm_median_ms=warm_timing.median_ms,
+                warm_p95_ms=warm_timing.p95_ms,
             )
         )
     return timings
@@ -368,15 +395,21 @@ def table(results: dict) -> str:
     """The figures as plain text tables."""
     sizes = results["sizes"]
     lines = []
-    head = "".join(f" | {s['organisations']:>5} orgs, {s['asks']:>6} asks " for s in sizes)
+    head = "".join(
+        f" | {s['organisations']:>5} orgs, {s['asks']:>6} asks: cold, then warm" for s in sizes
+    )
     lines.append(f"{'page':<36}{head}")
-    lines.append(f"{'':<36}" + " | median  p95 ms  SQL   " * len(sizes))
+    lines.append(f"{'':<36}" + " | median  p95 ms  SQL  median  p95 ms  SQL" * len(sizes))
     for i, page in enumerate(sizes[0]["pages"] if sizes else []):
         cells = ""
         for size in sizes:
             p = size["pages"][i]
             flag = "" if p["status_code"] == 200 else f" HTTP {p['status_code']}"
-            cells += f" | {p['median_ms']:>6.1f} {p['p95_ms']:>7.1f} {p['queries']:>4}{flag:<5}"
+            cells += (
+                f" | {p['median_ms']:>6.1f} {p['p95_ms']:>7.1f} {p['queries']:>4}"
+                f" {p['warm_median_ms']:>6.1f} {p['warm_p95_ms']:>7.1f} {p['warm_queries']:>4}"
+                f"{flag}"
+            )
         lines.append(f"{page['name'] + (' (htmx)' if page['htmx'] else ''):<36}{cells}")
     lines.append("")
     for size in sizes:

@@ -445,3 +445,20 @@ def without_demand(recommendations):
         recommendation=models.OuterRef("pk"), assessment__status__in=HEARD
     )
     return recommendations.filter(~models.Exists(heard))
+
+
+class DataVersion(models.Model):
+    """One row naming the current state of the data that pages show: its `token` is a
+    fresh random number after every write to those tables, set by database triggers
+    (migration 0009), so whatever writes (the ORM, bulk writes, raw SQL, loaddata, a
+    restore) cannot forget to. Random rather than counted: a counter would go back when a
+    transaction rolls back, and the same number would then name different data. Pages
+    cached under a token (responses/caching.py) are served only while it is current."""
+
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"data version {self.token}"

@@ -1,17 +1,19 @@
 """The pages: thin views that read through the models' querysets and render one template
-each, or only the fragment that htmx asked for."""
+each, or only the fragment that htmx asked for. A page whose data takes long to compute
+says which part is kept per state of the data (`caching.cached`) and what it depends on."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 
 from recommendations.models import Chapter, Recommendation, Report, Theme
 
-from . import export, matching
+from . import caching, export, matching
 from .charts import status_bars, status_summary
 from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
 from .highlighting import mark_quotes
@@ -61,6 +63,12 @@ def _page(request, items, *, per_page: int) -> Page:
     return page
 
 
+def _page_of(request, count: int, *, per_page: int) -> Page:
+    """The page that `?page=N` asks for among `count` items, as `_page` gives it for the
+    items themselves: for its numbers and links, where the page's rows are cached."""
+    return _page(request, range(count), per_page=per_page)
+
+
 def _with_nearest(asks: list) -> list:
     """Give each absent ask `nearest`: the recommendations the matcher finds closest,
     which are suggestions to look at, not matches."""
@@ -78,6 +86,12 @@ def _with_nearest(asks: list) -> list:
 
 
 def home(request):
+    # Every figure here reads all the asks: computed once per state of the data.
+    context = caching.cached("overview", parts={}, compute=_overview)
+    return render(request, "responses/home.html", context)
+
+
+def _overview() -> dict:
     organisations_total = Organisation.objects.count()
     # The organisations with most asks; the organisations page lists them all.
     organisations = list(
@@ -94,7 +108,7 @@ def home(request):
             "chapter__number", "id"
         )
     )
-    context = {
+    return {
         "organisations": organisations,
         "organisations_total": organisations_total,
         "asks_total": sum(mix.values()),
@@ -114,33 +128,44 @@ def home(request):
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
-    return render(request, "responses/home.html", context)
 
 
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
-    if form.sorts_by_counts:
-        # Every organisation's counts are needed to put them in order.
-        listed = form.filter(Organisation.objects.with_status_counts())
-        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
-        organisations = list(page)
-    else:
-        # In name order only the page's organisations need counting, and the pages
-        # need only a count of organisations, not of their asks.
-        listed = form.filter(Organisation.objects.order_by("name", "id"))
-        page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
-        organisations = list(
-            Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
-        )
-    for organisation in organisations:
-        organisation.summary = status_summary(organisation.status_mix)
-        organisation.chart = status_bars(
-            rows=[(organisation.name, organisation.status_mix)],
-            title=f"Status of {organisation.name}'s asks",
-            labelled=False,
-            compact=True,
-        )
-    context = {"form": form, "page": page, "organisations": organisations}
+
+    def listed() -> dict:
+        if form.sorts_by_counts:
+            # Every organisation's counts are needed to put them in order.
+            listed = form.filter(Organisation.objects.with_status_counts())
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(page)
+        else:
+            # In name order only the page's organisations need counting, and the pages
+            # need only a count of organisations, not of their asks.
+            listed = form.filter(Organisation.objects.order_by("name", "id"))
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(
+                Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
+            )
+        for organisation in organisations:
+            organisation.summary = status_summary(organisation.status_mix)
+            organisation.chart = status_bars(
+                rows=[(organisation.name, organisation.status_mix)],
+                title=f"Status of {organisation.name}'s asks",
+                labelled=False,
+                compact=True,
+            )
+        return {"listed": page.paginator.count, "organisations": organisations}
+
+    # Sorted by share realised, every organisation's asks are counted: once per state
+    # of the data.
+    parts = {"filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("organisations", parts=parts, compute=listed)
+    context = {
+        "form": form,
+        "page": _page_of(request, found["listed"], per_page=ORGANISATIONS_PER_PAGE),
+        "organisations": found["organisations"],
+    }
     return _render(request, "responses/organisation_list.html", context, fragment="results")
 
 
@@ -212,15 +237,26 @@ def document(request, pk):
 
 def recommendation_list(request):
     form = RecommendationFilterForm(request.GET)
-    recommendations = form.filter(with_demand(Recommendation.objects.with_provenance()))
-    context = {
-        "form": form,
-        "recommendations": list(recommendations),
-        "by_demand": form.values.get("sort") == "demand",
-        "chapters": list(Chapter.objects.select_related("report")),
-        "themes": list(Theme.objects.all()),
-        "reports": list(Report.objects.all()),
-    }
+
+    def listed() -> dict:
+        recommendations = list(form.filter(with_demand(Recommendation.objects.with_provenance())))
+        return {
+            "recommendations_count": len(recommendations),
+            # Rendering every row takes as long as counting their demand: kept rendered.
+            "table": render_to_string(
+                "responses/recommendation_list.html#table",
+                {
+                    "recommendations": recommendations,
+                    "by_demand": form.values.get("sort") == "demand",
+                },
+            ),
+            "chapters": list(Chapter.objects.select_related("report")),
+            "themes": list(Theme.objects.all()),
+            "reports": list(Report.objects.all()),
+        }
+
+    # Demand is counted over all the evidence: once per state of the data and filters.
+    context = {"form": form, **caching.cached("recommendations", parts=form.values, compute=listed)}
     return _render(request, "responses/recommendation_list.html", context, fragment="results")
 
 
@@ -228,21 +264,39 @@ def recommendation(request, ref):
     # PostgreSQL refuses NUL and friends in a query; no ref contains them anyway.
     if not ref.isprintable():
         raise Http404("No recommendation has that reference.")
-    recommendation = (
-        with_demand(Recommendation.objects.with_provenance())
-        .filter(ref=ref)
-        .order_by("report__published", "report_id")
-        .first()
+
+    def shown() -> dict:
+        recommendation = (
+            with_demand(Recommendation.objects.with_provenance())
+            .filter(ref=ref)
+            .order_by("report__published", "report_id")
+            .first()
+        )
+        if recommendation is None:
+            raise Http404("No recommendation has that reference.")
+        asks = (
+            Ask.objects.filter(assessment__evidence__recommendation=recommendation)
+            .with_status()
+            .with_comparison()
+        )
+        page = _page(request, asks, per_page=ASKS_PER_PAGE)
+        return {
+            "recommendation": recommendation,
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "responses/recommendation.html#rows", {"rows": list(page)}
+            ),
+        }
+
+    found = caching.cached(
+        "recommendation", parts={"ref": ref, "page": request.GET.get("page", "")}, compute=shown
     )
-    if recommendation is None:
-        raise Http404("No recommendation has that reference.")
-    asks = (
-        Ask.objects.filter(assessment__evidence__recommendation=recommendation)
-        .with_status()
-        .with_comparison()
-    )
-    page = _page(request, asks, per_page=ASKS_PER_PAGE)
-    context = {"recommendation": recommendation, "page": page, "rows": list(page)}
+    context = {
+        "recommendation": found["recommendation"],
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+    }
     return _render(request, "responses/recommendation.html", context, fragment="comparison")
 
 
@@ -281,16 +335,32 @@ def _cell(mix: dict[str, int] | None) -> dict | None:
 def theme(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     form = AskFilterForm(request.GET)
-    asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status()).with_comparison()
-    page = _page(request, asks, per_page=ASKS_PER_PAGE)
+
+    def compared() -> dict:
+        asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
+        page = _page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE)
+        return {
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "responses/theme.html#rows", {"rows": _with_nearest(list(page))}
+            ),
+            "recommendations": list(
+                with_demand(theme.recommendations.with_provenance()).order_by(
+                    "chapter__number", "id"
+                )
+            ),
+        }
+
+    # Sorting and counting the theme's asks reads them all: once per state of the data.
+    parts = {"theme": theme.pk, "filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("theme", parts=parts, compute=compared)
     context = {
         "theme": theme,
         "form": form,
-        "page": page,
-        "rows": _with_nearest(list(page)),
-        "recommendations": list(
-            with_demand(theme.recommendations.with_provenance()).order_by("chapter__number", "id")
-        ),
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+        "recommendations": found["recommendations"],
     }
     return _render(request, "responses/theme.html", context, fragment="comparison")
 

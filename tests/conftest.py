@@ -3,7 +3,15 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with nothing cached: pages computed in one test must not answer
+    in another, and query counts are those of a page computed afresh."""
+    cache.clear()
 
 
 @pytest.fixture

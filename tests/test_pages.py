@@ -196,13 +196,19 @@ def test_a_history_restore_gets_the_whole_page(client, corpus):
     assert "<html" in response.content.decode()
 
 
+def listed_refs(html: str) -> list[str]:
+    """The refs of the recommendations a recommendations table lists, in its order."""
+    row_start = r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">([^<]+)</td>'
+    return re.findall(row_start, html)
+
+
 @pytest.mark.django_db
 def test_recommendations_are_listed_by_chapter_then_in_the_reports_order(corpus, client):
-    listed = client.get(reverse("recommendations")).context["recommendations"]
-    assert [r.pk for r in listed] == list(
-        Recommendation.objects.order_by("chapter__number", "id").values_list("pk", flat=True)
+    listed = listed_refs(client.get(reverse("recommendations")).content.decode())
+    assert listed == list(
+        Recommendation.objects.order_by("chapter__number", "id").values_list("ref", flat=True)
     )
-    assert [r.ref for r in listed].index("6.x10") < [r.ref for r in listed].index("7.x1")
+    assert listed.index("6.x10") < listed.index("7.x1")
 
 
 @pytest.mark.django_db

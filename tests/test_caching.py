@@ -1,0 +1,359 @@
+"""The data version and the pages cached under it: every way of writing gives the version a
+fresh token, so no page is ever served from data that has changed; an unchanged page is
+served from the cache, the same page as computed afresh."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from recommendations.models import Chapter, Recommendation, Source, Theme
+from responses import assessments, caching, views
+from responses.models import Ask, Assessment, DataVersion, Organisation, Status
+
+from . import factories
+
+QUIET = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+
+
+def watched_tables() -> set[str]:
+    """The tables of both apps whose rows pages show: every model's, many-to-many tables
+    included, except history (simple_history's models carry `instance_type`) and the
+    data version itself."""
+    return {
+        model._meta.db_table
+        for label in ("recommendations", "responses")
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if not hasattr(model, "instance_type") and model is not DataVersion
+    }
+
+
+def tables_renewing_the_version() -> set[str]:
+    """The tables with a trigger that renews the data version on insert, update and
+    delete (and truncate, on PostgreSQL), as the database reports them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # tgtype: bit 0 row-level; 4 insert, 8 delete, 16 update, 32 truncate.
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc p "
+                "ON p.oid = t.tgfoid WHERE p.proname = 'renew_data_version' "
+                "AND t.tgtype & 1 = 0 AND t.tgtype & 60 = 60 AND t.tgenabled = 'O'"
+            )
+            return {table.strip('"') for (table,) in cursor.fetchall()}
+        cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        events: dict[str, set[str]] = {}
+        for table, sql in cursor.fetchall():
+            found = re.search(r"AFTER (INSERT|UPDATE|DELETE) ON", sql)
+            if found and re.search(r'UPDATE "responses_dataversion" SET token = ', sql):
+                events.setdefault(table, set()).add(found.group(1))
+        return {table for table, kinds in events.items() if kinds == {"INSERT", "UPDATE", "DELETE"}}
+
+
+@pytest.mark.django_db
+def test_every_table_that_pages_show_renews_the_data_version_whenever_it_is_written():
+    watched = watched_tables()
+    assert {"responses_ask", "responses_ask_themes", "recommendations_source"} <= watched
+    assert tables_renewing_the_version() == watched
+
+
+# Each write: what it needs is made before its `yield`, the write itself after.
+
+
+def saving_a_model():
+    organisation = factories.organisation()
+    yield
+    organisation.name = "Renamed"
+    organisation.save()
+
+
+def bulk_creating():
+    document = factories.document()
+    yield
+    Ask.objects.bulk_create(
+        [Ask(document=document, position=1, text="We call for better things.", title="An ask")]
+    )
+
+
+def updating_a_queryset():
+    factories.assessment()
+    yield
+    Assessment.objects.update(rationale="Changed.")
+
+
+def deleting_a_queryset():
+    factories.theme()
+    yield
+    Theme.objects.all().delete()
+
+
+def adding_to_a_many_to_many():
+    ask, theme = factories.ask(), factories.theme()
+    yield
+    ask.themes.add(theme)
+
+
+def removing_from_a_many_to_many():
+    recommendation, theme = factories.recommendation(), factories.theme()
+    recommendation.themes.add(theme)
+    yield
+    recommendation.themes.remove(theme)
+
+
+def raw_sql():
+    factories.chapter()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Chapter._meta.db_table} SET title = 'Renamed'")
+
+
+def loading_the_corpus():
+    yield
+    call_command("load_corpus", **QUIET)
+
+
+def seeding_a_synthetic_corpus():
+    call_command("load_corpus", **QUIET)
+    yield
+    call_command("seed_synthetic", "--organisations", "2", "--seed", "1", **QUIET)
+
+
+def clearing_the_synthetic_corpus():
+    call_command("load_corpus", **QUIET)
+    call_command("seed_synthetic", "--organisations", "2", "--seed", "1", **QUIET)
+    yield
+    call_command("seed_synthetic", "--clear", **QUIET)
+
+
+def adding_a_source():
+    recommendation = factories.recommendation()
+    yield
+    Source.objects.create(recommendation=recommendation, url="https://example.org/")
+
+
+WRITES = [
+    saving_a_model,
+    bulk_creating,
+    updating_a_queryset,
+    deleting_a_queryset,
+    adding_to_a_many_to_many,
+    removing_from_a_many_to_many,
+    raw_sql,
+    loading_the_corpus,
+    seeding_a_synthetic_corpus,
+    clearing_the_synthetic_corpus,
+    adding_a_source,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", WRITES, ids=lambda write: write.__name__)
+def test_every_way_of_writing_gives_the_data_version_a_fresh_token(write):
+    steps = write()
+    next(steps)
+    before = caching.data_version()
+    next(steps, None)
+    assert caching.data_version() != before
+
+
+@pytest.mark.django_db
+def test_reading_leaves_the_data_version_as_it_was(corpus, client):
+    before = caching.data_version()
+    for url in ("/", "/recommendations/", "/themes/", "/organisations/"):
+        assert client.get(url).status_code == 200
+    assert caching.data_version() == before
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_write_gives_back_the_token_of_the_data_it_gives_back():
+    theme = factories.theme()
+    before = caching.data_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Theme.objects.filter(pk=theme.pk).update(name="Renamed")
+        assert caching.data_version() != before
+        raise RuntimeError("rolled back")
+    assert caching.data_version() == before
+
+
+@pytest.mark.django_db
+def test_a_data_version_whose_row_is_gone_comes_back_with_a_fresh_token():
+    before = caching.data_version()
+    # As a flush leaves it: every table emptied, the version's row with them.
+    DataVersion.objects.all().delete()
+    after = caching.data_version()
+    assert after != before
+    factories.theme()
+    assert caching.data_version() != after
+
+
+@pytest.mark.django_db
+def test_cached_computes_once_per_state_of_the_data():
+    computed = []
+
+    def compute():
+        computed.append(Theme.objects.count())
+        return computed[-1]
+
+    assert caching.cached("themes", parts={}, compute=compute) == 0
+    assert caching.cached("themes", parts={}, compute=compute) == 0
+    assert computed == [0]
+    factories.theme()
+    assert caching.cached("themes", parts={}, compute=compute) == 1
+    assert computed == [0, 1]
+
+
+@pytest.mark.django_db
+def test_cached_keeps_apart_what_different_names_and_parts_compute_but_not_their_order():
+    def cached(name, parts, value):
+        return caching.cached(name, parts=parts, compute=lambda: value)
+
+    assert cached("a", {"status": "absent", "page": 2}, "first") == "first"
+    assert cached("a", {"page": 2, "status": "absent"}, "second") == "first"
+    assert cached("a", {"status": "absent", "page": 3}, "third") == "third"
+    assert cached("b", {"status": "absent", "page": 2}, "fourth") == "fourth"
+
+
+# The pages that are cached.
+
+HTMX = {"HX-Request": "true"}
+
+
+def cached_pages() -> dict[str, tuple[str, dict]]:
+    theme = Theme.objects.get(slug="rights-and-equality").get_absolute_url()
+    return {
+        "overview": ("/", {}),
+        "organisations": ("/organisations/", {}),
+        "organisations by share realised": ("/organisations/?sort=realised", HTMX),
+        "recommendations": ("/recommendations/", {}),
+        "recommendations by demand": ("/recommendations/?sort=demand", HTMX),
+        "recommendation": ("/recommendations/5.2/", {}),
+        "recommendation second page": ("/recommendations/5.2/?page=2", HTMX),
+        "theme": (theme, {}),
+        "theme filtered": (f"{theme}?status=absent", HTMX),
+        "theme second page": (f"{theme}?page=2", {}),
+    }
+
+
+def without_nonces(html: str) -> str:
+    """The page without what differs on every response: the CSP nonce and CSRF token."""
+    html = re.sub(r'nonce="[^"]*"', 'nonce=""', html)
+    html = re.sub(r'"x-csrftoken": "[^"]*"', '"x-csrftoken": ""', html)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "overview",
+        "organisations",
+        "organisations by share realised",
+        "recommendations",
+        "recommendations by demand",
+        "recommendation",
+        "recommendation second page",
+        "theme",
+        "theme filtered",
+        "theme second page",
+    ],
+)
+def test_an_unchanged_page_comes_from_the_cache_the_same_as_computed_afresh(
+    corpus, client, monkeypatch, name
+):
+    # Pages of one ask, so that a theme and a recommendation have a second page.
+    monkeypatch.setattr(views, "ASKS_PER_PAGE", 1)
+    url, headers = cached_pages()[name]
+    with CaptureQueriesContext(connection) as afresh:
+        first = client.get(url, headers=headers)
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(url, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert without_nonces(second.content.decode()) == without_nonces(first.content.decode())
+    # The data version, and for a theme the theme itself: nothing that reads the asks.
+    read = [query["sql"] for query in again.captured_queries]
+    assert len(read) < len(afresh.captured_queries)
+    assert len(read) == (2 if name.startswith("theme") else 1)
+    assert sum("responses_dataversion" in sql for sql in read) == 1
+
+
+# Every kind of write shows on the pages at once.
+
+
+def overview_figures(client) -> str:
+    html = client.get("/").content.decode()
+    return re.search(r'<dl class="app-totals">.*?</dl>', html, re.DOTALL).group(0)
+
+
+@pytest.mark.django_db
+def test_a_judgement_recorded_shows_at_once_on_the_overview_and_the_recommendations_pages(
+    corpus, client
+):
+    figures = overview_figures(client)
+    listed = client.get("/recommendations/?sort=demand").content.decode()
+    ask = Ask.objects.counted().filter(assessment__isnull=True).first()
+    assert f'id="ask-{ask.pk}"' not in client.get("/recommendations/5.2/").content.decode()
+    recommendation = Recommendation.objects.get(ref="5.2")
+    assessments.record(
+        ask=ask,
+        status=Status.REALISED,
+        judged_by="editorial",
+        rationale="Now judged.",
+        evidence=[(recommendation, recommendation.text[:25])],
+    )
+    assert overview_figures(client) != figures
+    assert client.get("/recommendations/?sort=demand").content.decode() != listed
+    assert f'id="ask-{ask.pk}"' in client.get("/recommendations/5.2/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_judgement_changed_in_admin_shows_at_once_on_its_theme_page(corpus, admin_client):
+    assessment = Assessment.objects.filter(status=Status.ABSENT, ask__themes__isnull=False).first()
+    url = f"{assessment.ask.themes.first().get_absolute_url()}?status=unclear"
+    before = admin_client.get(url).content.decode()
+    assert f'id="ask-{assessment.ask_id}"' not in before
+    response = admin_client.post(
+        reverse("admin:responses_assessment_change", args=[assessment.pk]),
+        factories.assessment_admin_form(assessment, status=Status.UNCLEAR),
+    )
+    assert response.status_code == 302
+    assert f'id="ask-{assessment.ask_id}"' in admin_client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_title_changed_by_a_queryset_update_shows_at_once_on_the_recommendations(
+    corpus, client
+):
+    assert "A new title" not in client.get("/recommendations/").content.decode()
+    Recommendation.objects.filter(ref="5.2").update(title="A new title")
+    assert "A new title" in client.get("/recommendations/").content.decode()
+
+
+@pytest.mark.django_db
+def test_judgements_imported_show_at_once_on_the_overview(corpus, client, tmp_path):
+    figures = overview_figures(client)
+    body = b"".join(client.get(reverse("export_asks")).streaming_content).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    unassessed = next(row for row in rows if row["status"] == Status.NOT_ASSESSED)
+    unassessed.update(status=Status.ABSENT, judged_by="editorial", rationale="Left out.")
+    path = tmp_path / "asks.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = caching.data_version()
+    call_command("import_assessments", str(path), **QUIET)
+    assert caching.data_version() != before
+    assert overview_figures(client) != figures
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/organisations/", "/organisations/?sort=realised"])
+def test_an_organisation_renamed_shows_at_once_on_the_pages_that_list_it(corpus, client, url):
+    assert "Become Renamed" not in client.get(url).content.decode()
+    Organisation.objects.filter(slug="become").update(name="Become Renamed")
+    assert "Become Renamed" in client.get(url).content.decode()
