@@ -93,7 +93,7 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         # Search's trigram and full-text indexes on PostgreSQL (responses/search.py); see
-        # the migrations 0005_search_indexes and 0009_search_words_as_typed.
+        # the migrations 0005_search_indexes and 0010_search_words_as_typed.
         indexes = [
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
             GinIndex(words_vector("name"), name="organisation_words"),

@@ -12,7 +12,7 @@ from recommendations.words import words_vector
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("responses", "0008_organisation_search_vector"),
+        ("responses", "0009_data_version"),
     ]
 
     operations = [
