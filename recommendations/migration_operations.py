@@ -1,7 +1,7 @@
 """Migration operations for what only PostgreSQL has."""
 
 from django.contrib.postgres.operations import TrigramExtension
-from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db.migrations.operations import AddIndex, RemoveIndex, RunSQL
 
 
 class AddIndexOnPostgreSQL(AddIndex):
@@ -34,6 +34,18 @@ class RemoveIndexOnPostgreSQL(RemoveIndex):
 class TrigramExtensionOnPostgreSQL(TrigramExtension):
     """pg_trgm, created on PostgreSQL (and nowhere else) and dropped there when unapplied.
     Django's own TrigramExtension looks for pg_extension even on SQLite when unapplied."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class RunSQLOnPostgreSQL(RunSQL):
+    """SQL that only PostgreSQL runs (a function its indexes use); nothing elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":

@@ -6,13 +6,29 @@ PostgreSQL's pg_trgm reads words this way. Its full-text parser does not: it kee
 "www.gov.uk", "6.3" and "care-experienced" whole, as well as in parts. So the full-text
 vectors are built from the text with every run of other characters replaced by a space,
 and then both databases agree on what the words of a text are.
+
+That replacement is PostgreSQL's function `carereview_words` (this app's migration 0005):
+a function of its own, so that it can say what it costs. Written out as
+`regexp_replace`, PostgreSQL's planner takes it for cheap and, on a table of a few
+thousand asks, builds every ask's vector rather than ask the index (130 ms against 5).
 """
 
 from django.contrib.postgres.search import SearchVector
-from django.db.models import F, Func, TextField, Value
+from django.db.models import F, Func, TextField
 
 # POSIX class, as PostgreSQL's regular expressions and pg_trgm read a word character.
 NOT_A_WORD = "[^[:alnum:]]"
+
+# PL/pgSQL, which PostgreSQL never inlines, so that the planner weighs the COST given.
+CREATE_WORDS_FUNCTION = f"""
+CREATE FUNCTION carereview_words(text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+BEGIN
+    RETURN regexp_replace($1, '{NOT_A_WORD}+', ' ', 'g');
+END
+$$
+"""
+DROP_WORDS_FUNCTION = "DROP FUNCTION carereview_words(text)"
 
 
 def words(text: str) -> list[str]:
@@ -36,16 +52,6 @@ def words_vector(*fields: str) -> SearchVector:
     it. Indexes are built on this same expression, and queries must use it to be served
     by them."""
     return SearchVector(
-        *(
-            Func(
-                F(name),
-                Value(NOT_A_WORD + "+"),
-                Value(" "),
-                Value("g"),
-                function="regexp_replace",
-                output_field=TextField(),
-            )
-            for name in fields
-        ),
+        *(Func(F(name), function="carereview_words", output_field=TextField()) for name in fields),
         config="simple",
     )

@@ -6,8 +6,12 @@ of English stems: so that PostgreSQL finds exactly what search finds on SQLite
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from recommendations.migration_operations import AddIndexOnPostgreSQL, RemoveIndexOnPostgreSQL
-from recommendations.words import words_vector
+from recommendations.migration_operations import (
+    AddIndexOnPostgreSQL,
+    RemoveIndexOnPostgreSQL,
+    RunSQLOnPostgreSQL,
+)
+from recommendations.words import CREATE_WORDS_FUNCTION, DROP_WORDS_FUNCTION, words_vector
 
 
 class Migration(migrations.Migration):
@@ -16,6 +20,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The words of a text, for this index and responses' (0010_search_words_as_typed).
+        RunSQLOnPostgreSQL(CREATE_WORDS_FUNCTION, reverse_sql=DROP_WORDS_FUNCTION),
         RemoveIndexOnPostgreSQL(model_name="recommendation", name="recommendation_search_vector"),
         AddIndexOnPostgreSQL(
             model_name="recommendation",

@@ -13,6 +13,7 @@ from recommendations.words import words_vector
 class Migration(migrations.Migration):
     dependencies = [
         ("responses", "0009_data_version"),
+        ("recommendations", "0005_search_words_as_typed"),
     ]
 
     operations = [
