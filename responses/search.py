@@ -11,7 +11,8 @@ Words are runs of letters and digits, compared lowercased (`recommendations.word
 item is found by the query when one of its fields
 
 1. holds the query's words in their order, one after another: a *phrase*, score 100;
-2. holds all the query's words, in any order (full-text search, words as typed); or
+2. holds all the query's words, in any order (full-text search: words as typed, digits
+   apart from letters); or
 3. has a stretch that is like the query, letter by letter (pg_trgm's word similarity of
    at least 0.6, its default threshold: "stayng close" finds "Staying Close", and
    "carer" finds "carers").
@@ -49,7 +50,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest
 
 from recommendations.models import Recommendation
-from recommendations.words import NOT_A_WORD, words, words_vector
+from recommendations.words import NOT_A_WORD, terms, words, words_vector
 
 from .models import Ask, Organisation
 
@@ -171,7 +172,9 @@ def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
             matches |= Q(**{f"{name}__trigram_word_similar": wanted})
     for name in searched.exact_fields:
         matches |= Q(**{f"{name}__iexact": wanted})
-    matches |= Q(all_words=SearchQuery(" ".join(query_words), config="simple", search_type="plain"))
+    matches |= Q(
+        all_words=SearchQuery(" ".join(terms(wanted)), config="simple", search_type="plain")
+    )
     annotated = items.alias(all_words=words_vector(*searched.fields))
     found = annotated.filter(matches)
     if searched.long_fields:
@@ -239,7 +242,7 @@ def _in_python(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
         similarity = 1.0 if whole else max(likeness.values())
         if (
             whole
-            or set(query_words) <= set().union(*fields_words)
+            or set(terms(wanted)) <= {term for text in texts.values() for term in terms(text)}
             or any(
                 alike_enough >= LIKENESS
                 for name, alike_enough in likeness.items()

@@ -15,7 +15,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommendations.words import NOT_A_WORD, words
+from recommendations.words import NOT_A_WORD, terms, words
 from responses import search as searching
 from responses.models import Ask
 from responses.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
@@ -249,12 +249,12 @@ def test_word_similarity_is_postgresqls_to_the_last_bit(db, query, searched):
 @on_postgresql
 @examples
 @given(searched=text)
-def test_words_are_the_words_of_postgresqls_full_text_vector(db, searched):
+def test_terms_are_the_words_of_postgresqls_full_text_vector(db, searched):
     lexemes = _postgresql(
         "SELECT array(SELECT lexeme FROM unnest(to_tsvector('simple', carereview_words(%s))))",
         searched,
     )
-    assert set(lexemes) == set(words(searched))
+    assert set(lexemes) == set(terms(searched))
 
 
 @on_postgresql
