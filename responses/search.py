@@ -230,6 +230,7 @@ def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
 
 def _in_python(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
     query_words = words(wanted)
+    query_terms = set(terms(wanted))
     held, found, alike = [], [], []
     for item in searched.items.order_by("pk"):
         texts = {name: getattr(item, name) for name in searched.fields}
@@ -242,7 +243,7 @@ def _in_python(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
         similarity = 1.0 if whole else max(likeness.values())
         if (
             whole
-            or set(terms(wanted)) <= {term for text in texts.values() for term in terms(text)}
+            or query_terms <= {term for text in texts.values() for term in terms(text)}
             or any(
                 alike_enough >= LIKENESS
                 for name, alike_enough in likeness.items()
