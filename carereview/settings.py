@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "axes",
     "recommendations",
     "responses",
+    "browse",
+    "ops",
 ]
 
 MIDDLEWARE = [

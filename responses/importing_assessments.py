@@ -24,7 +24,7 @@ from recommendations.models import Recommendation
 
 from . import limits
 from .assessments import JudgementProtected, may_replace, record
-from .export import ASK_COLUMNS, unguard
+from .csv_format import ASK_COLUMNS, unguard
 from .models import HEARD, Ask, JudgedBy, Status
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+import matching
 from recommendations.models import Recommendation
 
-from . import assessments, matching
+from . import assessments
 from .models import Ask, JudgedBy, Status
 
 

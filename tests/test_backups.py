@@ -23,9 +23,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from carereview import backups
+from browse import caching
+from ops import backups
 from recommendations.models import Recommendation, Theme
-from responses import assessments, caching
+from responses import assessments
 from responses.models import Ask, Assessment, DataVersion, Evidence, Organisation
 from tests import factories
 

@@ -4,7 +4,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from responses import benchmarking
+from ops import benchmarking
 from responses.models import Organisation
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from responses.charts import status_bars, status_summary
+from browse.charts import status_bars, status_summary
 
 
 def test_the_summary_says_every_nonzero_count_in_words_best_first():

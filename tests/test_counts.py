@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 from django.http import QueryDict
 
+from browse.filters import OrganisationFilterForm
 from recommendations.models import Recommendation
-from responses.filters import OrganisationFilterForm
 from responses.models import (
     HEARD,
     Ask,

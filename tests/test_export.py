@@ -10,9 +10,10 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from browse import export
+from browse.filters import AskFilterForm
 from recommendations.models import Recommendation, Theme
-from responses import export
-from responses.filters import AskFilterForm
+from responses import csv_format
 from responses.models import Ask, Evidence, Organisation
 
 from . import factories
@@ -271,12 +272,12 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_prefixed_with_a_quote(cl
     _, _, rows = get_csv(client, reverse("export_asks"))
     (row,) = rows
     assert row["ask_text"] == row["rationale"] == "'" + hostile
-    assert export.unguard(row["ask_text"]) == assessment.ask.text
+    assert csv_format.unguard(row["ask_text"]) == assessment.ask.text
 
 
 @pytest.mark.parametrize("value", ["plain", "", "'quoted", "a=b", "1-2", "''-x", "=", "'"])
 def test_unguarding_a_guarded_value_gives_it_back(value):
-    assert export.unguard(export.guard(value)) == value
+    assert csv_format.unguard(csv_format.guard(value)) == value
 
 
 CELLS = [
@@ -316,7 +317,7 @@ def test_every_row_is_written_byte_for_byte_as_csv_writer_writes_the_guarded_cel
     for row in rows:
         writer.writerow(
             [
-                "" if cell is None else export.guard(cell) if isinstance(cell, str) else cell
+                "" if cell is None else csv_format.guard(cell) if isinstance(cell, str) else cell
                 for cell in row
             ]
         )

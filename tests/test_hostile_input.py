@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from recommendations.models import Source
 from responses import limits
-from responses.export import ASK_COLUMNS
+from responses.csv_format import ASK_COLUMNS
 from responses.models import (
     Ask,
     Assessment,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from recommendations.models import Recommendation
 from responses.assessments import record
-from responses.export import ASK_COLUMNS
+from responses.csv_format import ASK_COLUMNS
 from responses.models import Ask, Assessment, Evidence
 
 from . import factories

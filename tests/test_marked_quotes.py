@@ -1,7 +1,7 @@
 """Evidence is marked where it occurs in a recommendation's text, the text left as it is."""
 
-from responses.highlighting import mark_quotes
-from responses.templatetags.carereview import marked
+from browse.highlighting import mark_quotes
+from browse.templatetags.carereview import marked
 
 
 def test_segments_join_back_into_the_text_with_each_found_quote_marked():

@@ -4,8 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+import matching
+from matching import suggestions
+from ops import synthetic
 from recommendations.models import Recommendation
-from responses import matching, synthetic
 from responses.assessments import record
 from responses.models import Ask, Assessment, JudgedBy, Status
 from tests import factories
@@ -87,12 +89,12 @@ def test_suggest_returns_one_ranked_list_per_text(recommendations):
         limit=3,
     )
     assert len(ranked) == 2
-    for suggestions in ranked:
-        assert len(suggestions) == 3
-        scores = [s.score for s in suggestions]
+    for ranking in ranked:
+        assert len(ranking) == 3
+        scores = [s.score for s in ranking]
         assert scores == sorted(scores, reverse=True)
         assert all(0 <= score <= 100 for score in scores)
-        assert all(isinstance(s.recommendation, Recommendation) for s in suggestions)
+        assert all(isinstance(s.recommendation, Recommendation) for s in ranking)
     assert ranked[1][0].recommendation == recommendations["advocacy"]
 
 
@@ -140,14 +142,14 @@ def test_a_text_without_words_gets_no_suggestions(recommendations):
 def count_likeness_pairs(monkeypatch) -> list[int]:
     """How many pairs each `process.cpdist` call of the matcher scores, from now on."""
     pairs_scored = []
-    real_cpdist = matching.process.cpdist
+    real_cpdist = suggestions.process.cpdist
 
     def counting_cpdist(*args, **kwargs):
         scores = real_cpdist(*args, **kwargs)
         pairs_scored.append(scores.size)
         return scores
 
-    monkeypatch.setattr(matching.process, "cpdist", counting_cpdist)
+    monkeypatch.setattr(suggestions.process, "cpdist", counting_cpdist)
     return pairs_scored
 
 
@@ -162,7 +164,7 @@ def test_one_call_scores_the_likeness_of_a_whole_batch(recommendations, monkeypa
 def test_likeness_is_scored_first_for_the_recommendations_sharing_most_words(
     recommendations, monkeypatch
 ):
-    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", 2)
+    monkeypatch.setattr(suggestions, "LIKELY_CANDIDATES", 2)
     pairs_scored = count_likeness_pairs(monkeypatch)
     [[best, *_]] = matching.suggest(
         texts=["Independent advocacy for children in care"],
@@ -181,15 +183,15 @@ def test_suggestions_are_those_of_scoring_every_pair_on_the_shipped_and_a_synthe
     synthetic.seed(organisations=5, asks_per_organisation=20, recommendations=30, seed=3)
     recommendations = list(Recommendation.objects.select_related("chapter").order_by("pk"))
     texts = list(Ask.objects.order_by("pk").values_list("text", flat=True))
-    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", len(recommendations))
+    monkeypatch.setattr(suggestions, "LIKELY_CANDIDATES", len(recommendations))
     every_pair = matching.suggest(texts=texts, recommendations=recommendations)
-    monkeypatch.setattr(matching, "LIKELY_CANDIDATES", candidates)
+    monkeypatch.setattr(suggestions, "LIKELY_CANDIDATES", candidates)
     assert matching.suggest(texts=texts, recommendations=recommendations) == every_pair
 
 
 def test_a_batch_suggests_what_each_text_gets_alone(recommendations, monkeypatch):
     # Batches of two, so that the texts also cross from one batch into the next.
-    monkeypatch.setattr(matching, "BATCH_SIZE", 2)
+    monkeypatch.setattr(suggestions, "BATCH_SIZE", 2)
     texts = [
         "Remove the intentionality test for homeless care leavers",
         "the and of",
@@ -216,7 +218,7 @@ def test_recommendations_are_prepared_once_for_many_texts_asked_one_at_a_time(
         normalised.append(text)
         return real_normalise_words(text)
 
-    monkeypatch.setattr(matching, "normalise_words", counting_normalise_words)
+    monkeypatch.setattr(suggestions, "normalise_words", counting_normalise_words)
     chapter = factories.chapter()
     # A text no other test uses, so no earlier call has prepared this set.
     fresh = [

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from responses import views
+from browse import views
 from responses.models import Ask
 
 from . import factories

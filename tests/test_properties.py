@@ -15,11 +15,12 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from responses import limits, search
-from responses.export import ASK_COLUMNS
-from responses.highlighting import mark_quotes
+from browse import search
+from browse.highlighting import mark_quotes
+from browse.templatetags.carereview import marked
+from responses import limits
+from responses.csv_format import ASK_COLUMNS
 from responses.models import Ask, Assessment, Evidence, Organisation, ResponseDocument
-from responses.templatetags.carereview import marked
 
 from . import factories
 

@@ -6,8 +6,8 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from browse import views
 from recommendations.models import Recommendation
-from responses import views
 from responses.models import Ask
 
 from . import factories

@@ -15,10 +15,10 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from browse import search as searching
+from browse.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
 from recommendations.words import NOT_A_WORD, terms, words
-from responses import search as searching
 from responses.models import Ask
-from responses.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
 
 from . import factories
 

@@ -1,0 +1,180 @@
+"""Status-mix charts, drawn on the server as inline SVG.
+
+No chart library and no JavaScript: each chart is a few rectangles with the numbers written
+on them, a legend in words, and a text alternative that says every number, so a reader who
+cannot see the colours (or the chart) loses nothing.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from responses.models import Status
+
+# The order a status mix is always read in: best outcome first.
+STATUS_ORDER = (
+    Status.REALISED,
+    Status.PARTLY,
+    Status.ABSENT,
+    Status.UNCLEAR,
+    Status.NOT_ASSESSED,
+)
+
+# Fill and text colour per status, matching the tags (GOV.UK Frontend's palette).
+COLOURS = {
+    Status.REALISED: ("#00703c", "#ffffff"),
+    Status.PARTLY: ("#ffdd00", "#0b0c0c"),
+    Status.ABSENT: ("#d4351c", "#ffffff"),
+    Status.UNCLEAR: ("#4c2c92", "#ffffff"),
+    Status.NOT_ASSESSED: ("#b1b4b6", "#0b0c0c"),
+}
+
+SHORT_LABELS = {
+    Status.REALISED: "realised",
+    Status.PARTLY: "partly realised",
+    Status.ABSENT: "absent",
+    Status.UNCLEAR: "unclear",
+    Status.NOT_ASSESSED: "not assessed",
+}
+
+_BAR_HEIGHT = 28
+_ROW_GAP = 10
+_LABEL_WIDTH = 230
+_BAR_WIDTH = 520
+_COMPACT_BAR_WIDTH = 220
+_LEGEND_HEIGHT = 34
+# Narrower segments than this carry no number; the text alternative still says it.
+_MIN_LABELLED_WIDTH = 22
+
+
+@dataclass(frozen=True)
+class Chart:
+    svg: SafeString
+    text: str
+
+
+def status_summary(counts: Mapping[str, int], *, empty: str = "no asks") -> str:
+    """The status mix in words, best outcome first, zeros left out:
+    "2 realised, 7 partly realised, 4 absent"."""
+    parts = [
+        f"{counts[status]} {SHORT_LABELS[status]}"
+        for status in STATUS_ORDER
+        if counts.get(status, 0)
+    ]
+    return ", ".join(parts) or empty
+
+
+def status_bars(
+    *,
+    rows: Sequence[tuple[str, Mapping[str, int]]],
+    title: str,
+    labelled: bool = True,
+    compact: bool = False,
+) -> Chart:
+    """A horizontal stacked bar per row (label, counts by status), all drawn to one
+    scale so that longer bars mean more asks, with a legend and a text alternative.
+    A compact chart is short and has no legend: for a table cell, on a page that shows
+    the legend once (`status_legend`)."""
+    largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
+    label_width = _LABEL_WIDTH if labelled else 0
+    bar_width = _COMPACT_BAR_WIDTH if compact else _BAR_WIDTH
+    width = label_width + bar_width + 60
+    if not compact:
+        width = max(width, _legend_width())
+    row_height = _BAR_HEIGHT + _ROW_GAP
+    bars_height = row_height * len(rows)
+    height = bars_height if compact else bars_height + _LEGEND_HEIGHT
+
+    # Plain f-strings: numbers and colours need no escaping, and format_html's escaping
+    # of every number was most of the time a page of 150 charts took. Words are escaped.
+    shapes = []
+    for index, (label, counts) in enumerate(rows):
+        y = index * row_height
+        text_y = y + _BAR_HEIGHT / 2 + 6
+        if labelled:
+            shapes.append(
+                f'<text x="{label_width - 10}" y="{text_y}" text-anchor="end" '
+                f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
+            )
+        x = float(label_width)
+        for status in STATUS_ORDER:
+            count = counts.get(status, 0)
+            if not count:
+                continue
+            segment = bar_width * count / largest
+            fill, ink = COLOURS[status]
+            shapes.append(
+                f'<rect x="{_n(x)}" y="{y}" width="{_n(segment)}" height="{_BAR_HEIGHT}" '
+                f'fill="{fill}" stroke="#ffffff" stroke-width="1"/>'
+            )
+            if segment >= _MIN_LABELLED_WIDTH:
+                shapes.append(
+                    f'<text x="{_n(x + segment / 2)}" y="{text_y}" text-anchor="middle" '
+                    f'fill="{ink}" class="app-chart__number">{int(count)}</text>'
+                )
+            x += segment
+        shapes.append(
+            f'<text x="{_n(x + 8)}" y="{text_y}" class="app-chart__total">'
+            f"{int(sum(counts.values()))}</text>"
+        )
+
+    if not compact:
+        shapes.extend(_legend(y=bars_height + 6))
+    # A label is a name someone typed: isolated (FSI ... PDI), a right-to-left override
+    # in it cannot reorder the rest of the sentence.
+    text = "; ".join(
+        f"\u2068{label}\u2069: {status_summary(counts)}" if labelled else status_summary(counts)
+        for label, counts in rows
+    )
+    svg = format_html(
+        '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        f"{title}. {text}.",
+        mark_safe("".join(shapes)),
+    )
+    return Chart(svg=svg, text=text)
+
+
+def _legend(*, y: float) -> list[SafeString]:
+    items = []
+    x = 0
+    for status in STATUS_ORDER:
+        fill, _ = COLOURS[status]
+        label = SHORT_LABELS[status]
+        items.append(
+            format_html(
+                '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="#0b0c0c" stroke-width="0.5"/>'
+                '<text x="{}" y="{}" class="app-chart__legend">{}</text>',
+                x,
+                y,
+                fill,
+                x + 22,
+                y + 13,
+                label,
+            )
+        )
+        x += _legend_item_width(label)
+    return items
+
+
+def _legend_item_width(label: str) -> int:
+    # A swatch, then the label at about 8 units a letter, then a gap.
+    return 22 + 8 * len(label) + 24
+
+
+def _legend_width() -> int:
+    return sum(_legend_item_width(label) for label in SHORT_LABELS.values())
+
+
+def _truncate(label: str, length: int) -> str:
+    return label if len(label) <= length else label[: length - 1] + "…"
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")

@@ -1,0 +1,424 @@
+"""CSV exports for researchers: the rows a page shows, as a file that R, pandas and
+spreadsheets read, and that `import_assessments` reads back.
+
+Each export is a `Table`: a documented column set and rows that are produced lazily from
+`QuerySet.iterator()`, so memory stays flat however many rows there are, in the same few
+queries for ten rows or a million.
+`write_csv` writes a table to any file; `csv_chunks` yields it as text for a
+streaming response. Both quote as RFC 4180 says and neutralise spreadsheet formulas.
+"""
+
+import datetime
+import itertools
+import operator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django import forms
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.text import slugify
+
+from recommendations.models import Recommendation, SourceAbout, Theme
+from responses.csv_format import ASK_COLUMNS, FORMULA_STARTS, guard
+from responses.models import HEARD, Ask, DatePrecision, Evidence, Organisation, Status, with_demand
+
+from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
+
+RECOMMENDATION_COLUMNS = (
+    "ref",
+    "number",
+    "chapter",
+    "chapter_title",
+    "title",
+    "text",
+    "themes",
+    "confidence",
+    "sources",
+    "organisations_realised",
+    "organisations_partly",
+)
+
+ORGANISATION_COLUMNS = (
+    "organisation",
+    "organisation_slug",
+    "kind",
+    "asks",
+    *(f"asks_{status}" for status in Status.values),
+    "share_realised",
+)
+
+# The first columns of matrix.csv; one column per theme slug or recommendation ref follows.
+MATRIX_ROW_COLUMNS = ("organisation", "organisation_slug", "all_asks")
+
+# Separates several values in one cell (theme slugs); URLs are separated by a space.
+LIST_SEPARATOR = "; "
+
+# A status mix in a matrix cell: every status, always in this order.
+MIX_STATUSES = (
+    Status.REALISED,
+    Status.PARTLY,
+    Status.ABSENT,
+    Status.UNCLEAR,
+    Status.NOT_ASSESSED,
+)
+
+SNAPSHOT_HEADER = "Carereview-Snapshot"
+
+# Rows per chunk of a streamed file: a few hundred rows are a few hundred kilobytes.
+_ROWS_PER_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Table:
+    """An export: its name (for the file name), its columns and its rows, each row a
+    sequence of values in column order."""
+
+    name: str
+    columns: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+
+
+class ExportOptionsForm(forms.Form):
+    """How to write the file rather than which rows; values that do not parse are ignored."""
+
+    excel = forms.ChoiceField(required=False, choices=[("", "No"), ("0", "No"), ("1", "Yes")])
+    by = forms.ChoiceField(
+        required=False,
+        choices=[("", "Theme"), ("theme", "Theme"), ("recommendation", "Recommendation")],
+    )
+
+    @property
+    def values(self) -> dict:
+        self.is_valid()
+        return {
+            "excel": self.cleaned_data.get("excel") == "1",
+            "by": self.cleaned_data.get("by") or "theme",
+        }
+
+
+def _quoted(text: str) -> str:
+    """`text` as one cell of CSV, quoted only where RFC 4180 says it must be, as
+    csv.writer quotes it."""
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _field(value: Any) -> str:
+    """A value as one cell: None is empty, and a string is guarded against formulas."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return _quoted(str(value))
+    if value[:1] in FORMULA_STARTS:
+        value = guard(value)
+    return _quoted(value)
+
+
+def _line(cells: Iterable[str]) -> str:
+    # csv.writer copies every character of a row one at a time; joining whole cells costs
+    # a fraction of that for an export's long texts, for the same bytes (tested). Every
+    # table has several columns, so csv.writer's `""` for a lone empty cell never arises.
+    return ",".join(cells) + "\r\n"
+
+
+def write_csv(table: Table, *, file: IO[str], excel: bool = False) -> int:
+    """Write `table` (header, then rows) to a text `file` opened with `newline=""`, and
+    return how many rows were written. `excel` starts the file with a BOM, by which Excel
+    knows it is UTF-8."""
+    written = 0
+    for chunk, rows in _chunks(table, excel=excel):
+        file.write(chunk)
+        written += rows
+    return written
+
+
+def csv_chunks(table: Table, *, excel: bool = False) -> Iterator[str]:
+    """`table` as CSV text in chunks of a few hundred rows, for a streaming response."""
+    for chunk, _ in _chunks(table, excel=excel):
+        yield chunk
+
+
+def _chunks(table: Table, *, excel: bool) -> Iterator[tuple[str, int]]:
+    """The file's text, the header first, and how many rows each piece holds."""
+    yield ("\ufeff" if excel else "") + _line(map(_quoted, table.columns)), 0
+    rows = iter(table.rows)
+    while lines := [_line(map(_field, row)) for row in itertools.islice(rows, _ROWS_PER_CHUNK)]:
+        yield "".join(lines), len(lines)
+
+
+def filename(*, name: str, filters: dict, date: datetime.date) -> str:
+    """`carereview-asks-status-partly-2026-11-24.csv`: what, filtered how, taken when."""
+    parts = ["carereview", name]
+    for key, value in filters.items():
+        parts += [slugify(key), slugify(str(value))[:40]]
+    return "-".join(part for part in parts if part) + f"-{date.isoformat()}.csv"
+
+
+def partial_date(date: datetime.date | None, precision: str) -> str:
+    """A date in ISO 8601 only as precise as it is known: `2021`, `2021-05`, `2021-08-27`."""
+    if date is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{date.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{date.year:04d}-{date.month:02d}"
+    return date.isoformat()
+
+
+def exported_asks(form: AskFilterForm | None = None):
+    """The asks an export holds: those counted everywhere (`Ask.objects.counted()`), narrowed
+    by `form`'s filters, without the duplicates a filter's join could make."""
+    asks = Ask.objects.counted().with_status()
+    if form is not None:
+        asks = form.filter(asks)
+    return Ask.objects.filter(pk__in=asks.values("pk"))
+
+
+def _grouped(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    """Consecutive rows that share their first value (a primary key), as one list each."""
+    for _, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        yield list(group)
+
+
+def _unique(values: Iterable) -> list:
+    """`values` without repeats or None, in the order first seen."""
+    return [value for value in dict.fromkeys(values) if value is not None]
+
+
+# asks.csv's columns where they are stored as they are written, in column order.
+_DOCUMENT_FIELDS = (
+    "document__organisation__name",
+    "document__organisation__slug",
+    "document__title",
+    "document__kind",
+)
+_ASK_FIELDS = ("position", "text", "title")
+_JUDGEMENT_FIELDS = ("status", "assessment__judged_by", "assessment__rationale")
+_LINK_FIELDS = (
+    "assessment__evidence__recommendation__ref",
+    "assessment__evidence__recommendation__title",
+    "assessment__evidence__recommendation__chapter__number",
+    "assessment__evidence__quote",
+)
+
+
+def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> Table:
+    """asks.csv: one row per ask and recommendation linked to it as evidence; an ask with
+    no link has one row with the recommendation columns empty. Ordered by organisation,
+    document (earliest first), ask position, then recommendation chapter and ref.
+
+    One query reads each ask once per link and theme, so that every value comes from the
+    same moment however long the download; the rows of one ask are folded together here."""
+    rows = (
+        exported_asks(form)
+        .with_status()
+        .order_by(
+            "document__organisation__name",
+            "document__organisation_id",
+            F("document__published").asc(nulls_last=True),
+            "document_id",
+            "position",
+            "assessment__evidence__recommendation__chapter__number",
+            "assessment__evidence__recommendation__ref",
+            "assessment__evidence__id",
+            "themes__slug",
+        )
+        .values_list(
+            "pk",
+            "document__published",
+            "document__published_precision",
+            "document__url",
+            *_DOCUMENT_FIELDS,
+            *_ASK_FIELDS,
+            *_JUDGEMENT_FIELDS,
+            "assessment__evidence__id",
+            *_LINK_FIELDS,
+            "themes__slug",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    ask_starts = 4 + len(_DOCUMENT_FIELDS)
+    judgement_starts = ask_starts + len(_ASK_FIELDS)
+    link_starts = judgement_starts + len(_JUDGEMENT_FIELDS)
+
+    def build() -> Iterator[list]:
+        for group in _grouped(rows):
+            pk, published, precision, url = group[0][:4]
+            themes = LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group)))
+            ask = [
+                *group[0][4:ask_starts],
+                partial_date(published, precision),
+                url,
+                pk,
+                *group[0][ask_starts:judgement_starts],
+                themes,
+                *group[0][judgement_starts:link_starts],
+            ]
+            links = {row[link_starts]: row[link_starts + 1 : -1] for row in group}
+            for link in [links[key] for key in _unique(links)] or [(None,) * len(_LINK_FIELDS)]:
+                yield [*ask, *link]
+
+    return Table(name="asks", columns=ASK_COLUMNS, rows=build())
+
+
+def recommendations_table(
+    *, form: RecommendationFilterForm | None = None, chunk_size: int = 2000
+) -> Table:
+    """recommendations.csv: one row per recommendation that `form`'s filters leave (default
+    all), by chapter, with how many organisations have an ask it realised, and how many
+    have an ask it partly realised. Folded per recommendation as for asks; the counts come
+    from one grouped query, a few numbers per recommendation."""
+    selected = with_demand(Recommendation.objects.all())
+    if form is not None:
+        selected = form.filter(selected)
+    chosen = Recommendation.objects.filter(pk__in=selected.values("pk"))
+    # The page's order: by chapter, or by demand when the page is sorted so. Demand is a
+    # subquery here, as a join would multiply the rows that sources and themes add.
+    order = ["chapter__number", "id"]
+    if form is not None and form.values.get("sort") == "demand":
+        chosen = chosen.annotate(demand=Coalesce(Subquery(_demand()), 0))
+        order = ["-demand", *order]
+    rows = (
+        chosen.annotate(
+            wording=FilteredRelation("sources", condition=Q(sources__about=SourceAbout.WORDING))
+        )
+        .order_by(*order, "wording__position", "wording__id", "themes__slug")
+        .values_list(
+            "pk",
+            "ref",
+            "number",
+            "chapter__number",
+            "chapter__title",
+            "title",
+            "text",
+            "confidence",
+            "wording__url",
+            "themes__slug",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+
+    def build() -> Iterator[list]:
+        organisations = _organisations_heard(chosen)
+        for group in _grouped(rows):
+            pk, ref, number, chapter, chapter_title, title, text, confidence = group[0][:8]
+            yield [
+                ref,
+                number,
+                chapter,
+                chapter_title,
+                title,
+                text,
+                LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group))),
+                confidence,
+                " ".join(_unique(row[-2] for row in group)),
+                organisations.get((pk, Status.REALISED), 0),
+                organisations.get((pk, Status.PARTLY), 0),
+            ]
+
+    return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
+
+
+def _demand():
+    """How many organisations have an ask that the outer recommendation (partly) realises."""
+    return (
+        Evidence.objects.filter(recommendation=OuterRef("pk"), assessment__status__in=HEARD)
+        .values("recommendation")
+        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
+        .values("organisations")
+    )
+
+
+def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
+    """organisations.csv: the organisations page's scorecards, one row per organisation it
+    lists, in its order: how many asks each has by status, and the share realised."""
+    organisations = Organisation.objects.with_status_counts()
+    selected = form.filter(organisations) if form is not None else organisations
+
+    def build() -> Iterator[list]:
+        for organisation in selected.iterator():
+            total = organisation.asks_total
+            yield [
+                organisation.name,
+                organisation.slug,
+                organisation.kind,
+                total,
+                *organisation.status_mix.values(),
+                f"{organisation.asks_realised / total:.2f}" if total else "",
+            ]
+
+    return Table(name="organisations", columns=ORGANISATION_COLUMNS, rows=build())
+
+
+def _organisations_heard(recommendations) -> dict[tuple[int, str], int]:
+    """How many organisations have an ask that each recommendation realises or partly
+    realises, by (recommendation pk, status)."""
+    counts = (
+        Evidence.objects.filter(recommendation__in=recommendations, assessment__status__in=HEARD)
+        .values("recommendation_id", "assessment__status")
+        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
+        .order_by()
+    )
+    return {
+        (count["recommendation_id"], count["assessment__status"]): count["organisations"]
+        for count in counts
+    }
+
+
+def status_mix(counts: dict[str, int]) -> str:
+    """A matrix cell: `realised=2;partly=1;absent=0;unclear=0;not_assessed=3`, every status
+    in that order; empty when there is no ask to count."""
+    if not counts:
+        return ""
+    return ";".join(f"{status}={counts.get(status, 0)}" for status in MIX_STATUSES)
+
+
+def matrix_table(*, form: AskFilterForm | None = None, by: str = "theme") -> Table:
+    """matrix.csv: one row per organisation with an ask among the filtered asks, the mix of
+    statuses of all its asks, then one column per theme (by slug, in name order) or, with
+    `by="recommendation"`, per recommendation (by ref, in the report's order) holding the
+    mix of its asks with that theme or linked to that recommendation as evidence."""
+    asks = exported_asks(form).with_status()
+    if by == "recommendation":
+        column_field = "assessment__evidence__recommendation_id"
+        columns = list(
+            Recommendation.objects.order_by("chapter__number", "id").values_list("pk", "ref")
+        )
+    else:
+        column_field = "themes__id"
+        columns = list(Theme.objects.order_by("name", "id").values_list("pk", "slug"))
+    overall = _mixes(asks, "document__organisation_id")
+    by_column = _mixes(asks, "document__organisation_id", column_field)
+    organisations = (
+        Organisation.objects.filter(pk__in=asks.values("document__organisation_id"))
+        .order_by("name", "id")
+        .values_list("pk", "name", "slug")
+    )
+
+    def build() -> Iterator[list]:
+        for pk, name, slug in organisations.iterator():
+            yield [
+                name,
+                slug,
+                status_mix(overall.get((pk,), {})),
+                *(status_mix(by_column.get((pk, column), {})) for column, _ in columns),
+            ]
+
+    return Table(
+        name=f"matrix-by-{by}",
+        columns=[*MATRIX_ROW_COLUMNS, *(label for _, label in columns)],
+        rows=build(),
+    )
+
+
+def _mixes(asks, *fields: str) -> dict[tuple, dict[str, int]]:
+    """How many of `asks` have each status, per combination of `fields`' values."""
+    mixes: dict[tuple, dict[str, int]] = {}
+    counts = asks.values(*fields, "status").annotate(asks=Count("id", distinct=True)).order_by()
+    for count in counts.iterator():
+        key = tuple(count[field] for field in fields)
+        mixes.setdefault(key, {})[count["status"]] = count["asks"]
+    return mixes

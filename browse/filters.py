@@ -1,0 +1,135 @@
+"""The filters that a page and its CSV export share.
+
+A page parses its query string with `AskFilterForm`, shows `form.filter(asks)`, and links
+to the export with the same query string, so the export holds exactly the rows on screen.
+Values that do not parse (an unknown status, a non-numeric id) are ignored, never an error.
+"""
+
+from django import forms
+from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models.functions import Cast
+
+from responses.models import DocumentKind, JudgedBy, OrganisationKind, Status
+
+
+def _any(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class FilterForm(forms.Form):
+    def clean_q(self):
+        # Strip NUL and other control characters that PostgreSQL refuses in text.
+        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable())
+
+    @property
+    def values(self) -> dict:
+        """The filters that parsed, without the empty ones."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+class AskFilterForm(FilterForm):
+    organisation = forms.SlugField(required=False, max_length=200)
+    status = forms.ChoiceField(required=False, choices=_any("Any status", Status.choices))
+    theme = forms.SlugField(required=False, max_length=100)
+    judged_by = forms.ChoiceField(
+        required=False, label="Judged by", choices=_any("Anyone", JudgedBy.choices)
+    )
+    document = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    document_kind = forms.ChoiceField(
+        required=False, label="Document kind", choices=_any("Any kind", DocumentKind.choices)
+    )
+    recommendation = forms.CharField(required=False, max_length=20, label="Recommendation ref")
+    q = forms.CharField(required=False, max_length=200, label="Words in the ask")
+
+    def filter(self, asks):
+        """Narrow an Ask queryset (annotated `with_status()`) to the filters given."""
+        values = self.values
+        lookups = {
+            "organisation": "document__organisation__slug",
+            "theme": "themes__slug",
+            "judged_by": "assessment__judged_by",
+            "document": "document_id",
+            "document_kind": "document__kind",
+            "recommendation": "assessment__evidence__recommendation__ref",
+        }
+        if "status" in values:
+            asks = asks.of_status(values["status"])
+        for name, lookup in lookups.items():
+            if name in values:
+                asks = asks.filter(**{lookup: values[name]})
+        if "q" in values:
+            asks = asks.filter(Q(text__icontains=values["q"]) | Q(title__icontains=values["q"]))
+        return asks
+
+
+class OrganisationFilterForm(FilterForm):
+    """The organisations page's filters; a value that does not parse is ignored."""
+
+    kind = forms.ChoiceField(
+        required=False, label="Kind", choices=_any("Any kind", OrganisationKind.choices)
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[("", "Name"), ("realised", "Share realised")],
+    )
+    q = forms.CharField(required=False, max_length=200, label="Name contains")
+
+    @property
+    def sorts_by_counts(self) -> bool:
+        """Whether the order needs the organisations' status counts."""
+        return self.values.get("sort") == "realised"
+
+    def filter(self, organisations):
+        """Narrow and order an Organisation queryset, annotated `with_status_counts()`
+        if `sorts_by_counts`."""
+        values = self.values
+        if "kind" in values:
+            organisations = organisations.filter(kind=values["kind"])
+        if "q" in values:
+            organisations = organisations.filter(name__icontains=values["q"])
+        if self.sorts_by_counts:
+            # In SQL, so that a page of organisations needs only that page's rows.
+            organisations = organisations.annotate(
+                share_realised=_share("asks_realised"), share_partly=_share("asks_partly")
+            ).order_by("-share_realised", "-share_partly", "name", "id")
+        return organisations
+
+
+def _share(count: str):
+    """`count` as a share of the organisation's asks; 0 for an organisation without asks."""
+    return Case(
+        When(asks_total=0, then=Value(0.0)),
+        default=Cast(count, FloatField()) / Cast("asks_total", FloatField()),
+        output_field=FloatField(),
+    )
+
+
+class RecommendationFilterForm(FilterForm):
+    """The recommendations page's filters; a value that does not parse is ignored."""
+
+    chapter = forms.IntegerField(required=False, min_value=1, max_value=32767)
+    theme = forms.SlugField(required=False, max_length=100)
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[("", "Chapter"), ("demand", "Demand: most organisations asking first")],
+    )
+
+    def filter(self, recommendations):
+        """Narrow and order a Recommendation queryset annotated with `demand`."""
+        values = self.values
+        if "chapter" in values:
+            recommendations = recommendations.filter(chapter__number=values["chapter"])
+        if "theme" in values:
+            recommendations = recommendations.filter(themes__slug=values["theme"])
+        # Explicit: a queryset annotated with a count does not take Meta.ordering.
+        order = ["chapter__number", "id"]
+        if values.get("sort") == "demand":
+            order.insert(0, "-demand")
+        return recommendations.order_by(*order)
+
+
+class SearchForm(FilterForm):
+    q = forms.CharField(required=False, max_length=200, label="Search")

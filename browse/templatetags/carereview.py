@@ -1,0 +1,137 @@
+"""Small pieces of markup that many pages share: status tags, marked quotes, navigation."""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django import template
+from django.template.defaultfilters import pluralize
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from responses.models import Status
+
+from ..charts import COLOURS, SHORT_LABELS, STATUS_ORDER
+from ..highlighting import mark_quotes
+
+register = template.Library()
+
+TAG_COLOURS = {
+    Status.REALISED: "green",
+    Status.PARTLY: "yellow",
+    Status.ABSENT: "red",
+    Status.UNCLEAR: "purple",
+    Status.NOT_ASSESSED: "grey",
+}
+
+# The service navigation: label, URL name, and the pages that belong to the section.
+SECTIONS = [
+    ("Overview", "home", {"home"}),
+    ("Organisations", "organisations", {"organisations", "organisation", "document"}),
+    ("Recommendations", "recommendations", {"recommendations", "recommendation"}),
+    ("Themes", "themes", {"themes", "theme"}),
+    ("Search", "search", {"search"}),
+]
+
+
+@register.simple_tag
+def status_tag(status: str):
+    """The status in words and in its colour."""
+    label = Status(status).label.split(":")[0]
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>', TAG_COLOURS[status], label
+    )
+
+
+@register.simple_tag
+def marked(text: str, quote: str, around: int = 0):
+    """`text` with `quote` in a <mark>. With `around`, only about that many characters
+    either side of the quote are kept, cut between words and shown with an ellipsis."""
+    segments = mark_quotes(text=text, quotes=[(quote, True)])
+    if around and any(segment.marked for segment in segments):
+        start = text.find(quote)
+        stop = start + len(quote)
+        begin, end = max(0, start - around), min(len(text), stop + around)
+        # Cut between words, never inside one.
+        if begin and (space := text.find(" ", begin, start)) >= 0:
+            begin = space + 1
+        if end < len(text) and (space := text.rfind(" ", stop, end)) >= 0:
+            end = space
+        prefix = "…" if begin else ""
+        suffix = "…" if end < len(text) else ""
+        segments = mark_quotes(text=text[begin:end], quotes=[(quote, True)])
+    else:
+        prefix = suffix = ""
+    body = format_html_join(
+        "",
+        "{}",
+        ((format_html("<mark>{}</mark>", s.text) if s.marked else s.text,) for s in segments),
+    )
+    return format_html("{}{}{}", prefix, body, suffix)
+
+
+@register.filter
+def duration(value: datetime.timedelta) -> str:
+    """A length of time in words, to the minute: "1 hour", "1 hour 30 minutes"."""
+    minutes = round(value.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}{pluralize(n)}" for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "less than a minute"
+
+
+@register.filter
+def domain(url: str) -> str:
+    """The host a source URL points at, for a short link text."""
+    return urlsplit(url).netloc.removeprefix("www.") or url
+
+
+@register.inclusion_tag("includes/service_navigation.html", takes_context=True)
+def service_navigation(context):
+    match = getattr(context.get("request"), "resolver_match", None)
+    current = match.url_name if match else None
+    return {
+        "items": [
+            {"label": label, "url_name": url_name, "active": current in names}
+            for label, url_name, names in SECTIONS
+        ]
+    }
+
+
+@register.simple_tag
+def status_legend():
+    """The colours of the status charts, in words, for pages whose charts are compact."""
+    items = format_html_join(
+        "",
+        # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
+        '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
+        '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
+        ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
+    )
+    return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
+
+
+@register.inclusion_tag("browse/includes/filter_select.html")
+def filter_select(form, name: str, items=None, value: str = "pk", truncate: int = 0):
+    """A labelled select for the filter `name` of `form`, with its current value chosen.
+
+    The options are the field's own choices or, given `items` (themes, chapters,
+    documents), an "Any …" option then one per item: its `value` attribute, its name."""
+    field = form[name]
+    if items is None:
+        options = field.field.choices
+    else:
+        options = [("", f"Any {field.label.lower()}")]
+        options += [(getattr(item, value), str(item)) for item in items]
+    current = str(form.values.get(name, ""))
+    return {
+        "id": f"filter-{name.replace('_', '-')}",
+        "name": name,
+        "label": field.label,
+        "options": [
+            (
+                str(option),
+                Truncator(text).chars(truncate) if truncate else text,
+                str(option) == current,
+            )
+            for option, text in options
+        ],
+    }

@@ -1,0 +1,410 @@
+"""The pages: thin views that read through the models' querysets and render one template
+each, or only the fragment that htmx asked for. A page whose data takes long to compute
+says which part is kept per state of the data (`caching.cached`) and what it depends on."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
+
+import matching
+from recommendations.models import Chapter, Recommendation, Report, Theme
+from responses.models import (
+    Ask,
+    Organisation,
+    ResponseDocument,
+    Status,
+    with_demand,
+    without_demand,
+)
+
+from . import caching, export
+from .charts import status_bars, status_summary
+from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
+from .highlighting import mark_quotes
+from .search import search as run_search
+
+# How many of the matcher's nearest recommendations an absent ask shows.
+NEAREST_LIMIT = 3
+# Page sizes: enough to read down and compare, few enough that every page's work is
+# bounded whatever the number of organisations. An ask's row is a whole comparison, with
+# the recommendations' excerpts beside it: 25 are a long read already.
+ASKS_PER_PAGE = 25
+ORGANISATIONS_PER_PAGE = 50
+# The themes matrix pages through its organisation columns: a dozen fit a wide screen.
+MATRIX_COLUMNS_PER_PAGE = 12
+# The overview's lists are a summary that links on to the full, paginated lists.
+OVERVIEW_ORGANISATIONS = 20
+OVERVIEW_UNASKED = 50
+
+
+def _render(request, template: str, context: dict, *, fragment: str):
+    """The page, or only its `fragment` partial when htmx asked for it. A history
+    restore after a cache miss wants the whole page."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template += f"#{fragment}"
+    response = render(request, template, context)
+    # The same URL answers with a page or a fragment: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _page(request, items, *, per_page: int) -> Page:
+    """The page of `items` that `?page=N` asks for. A number past the end gives the
+    last page, and anything else that is not a page number the first: never an error."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # The page numbers the pagination links to: the ends, and the neighbours of this one.
+    page.numbers = list(
+        page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    )
+    return page
+
+
+def _page_of(request, count: int, *, per_page: int) -> Page:
+    """The page that `?page=N` asks for among `count` items, as `_page` gives it for the
+    items themselves: for its numbers and links, where the page's rows are cached."""
+    return _page(request, range(count), per_page=per_page)
+
+
+def _with_nearest(asks: list) -> list:
+    """Give each absent ask `nearest`: the recommendations the matcher finds closest,
+    which are suggestions to look at, not matches."""
+    absent = [ask for ask in asks if ask.status == Status.ABSENT]
+    if absent:
+        recommendations = list(Recommendation.objects.select_related("chapter"))
+        found = matching.suggest(
+            texts=[ask.text for ask in absent],
+            recommendations=recommendations,
+            limit=NEAREST_LIMIT,
+        )
+        for ask, suggestions in zip(absent, found):
+            ask.nearest = suggestions
+    return asks
+
+
+def home(request):
+    # Every figure here reads all the asks: computed once per state of the data.
+    context = caching.cached("overview", parts={}, compute=_overview)
+    return render(request, "browse/home.html", context)
+
+
+def _overview() -> dict:
+    organisations_total = Organisation.objects.count()
+    # The organisations with most asks; the organisations page lists them all.
+    organisations = list(
+        Organisation.objects.with_status_counts().order_by("-asks_total", "name", "id")[
+            :OVERVIEW_ORGANISATIONS
+        ]
+    )
+    counted = Ask.objects.counted().with_status()
+    mix = counted.status_mix()
+    assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
+    # Every one of them, counted here rather than by a second query: a few hundred at most.
+    unasked = list(
+        without_demand(Recommendation.objects.select_related("chapter")).order_by(
+            "chapter__number", "id"
+        )
+    )
+    return {
+        "organisations": organisations,
+        "organisations_total": organisations_total,
+        "asks_total": sum(mix.values()),
+        "assessed_total": sum(assessed.values()),
+        "documents_total": ResponseDocument.objects.count(),
+        "recommendations_total": Recommendation.objects.count(),
+        "mix_chart": status_bars(
+            rows=[("All assessed asks", assessed)],
+            title="Status of all assessed asks",
+            labelled=False,
+        ),
+        "organisations_chart": status_bars(
+            rows=[(o.name, o.status_mix) for o in organisations],
+            title="Asks by organisation and status",
+        ),
+        "left_out": list(counted.left_out_by_several(organisations=2)),
+        "unasked": unasked[:OVERVIEW_UNASKED],
+        "unasked_total": len(unasked),
+    }
+
+
+def organisation_list(request):
+    form = OrganisationFilterForm(request.GET)
+
+    def listed() -> dict:
+        if form.sorts_by_counts:
+            # Every organisation's counts are needed to put them in order.
+            listed = form.filter(Organisation.objects.with_status_counts())
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(page)
+        else:
+            # In name order only the page's organisations need counting, and the pages
+            # need only a count of organisations, not of their asks.
+            listed = form.filter(Organisation.objects.order_by("name", "id"))
+            page = _page(request, listed, per_page=ORGANISATIONS_PER_PAGE)
+            organisations = list(
+                Organisation.objects.filter(pk__in=[o.pk for o in page]).with_status_counts()
+            )
+        for organisation in organisations:
+            organisation.summary = status_summary(organisation.status_mix)
+            organisation.chart = status_bars(
+                rows=[(organisation.name, organisation.status_mix)],
+                title=f"Status of {organisation.name}'s asks",
+                labelled=False,
+                compact=True,
+            )
+        return {"listed": page.paginator.count, "organisations": organisations}
+
+    # Sorted by share realised, every organisation's asks are counted: once per state
+    # of the data.
+    parts = {"filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("organisations", parts=parts, compute=listed)
+    context = {
+        "form": form,
+        "page": _page_of(request, found["listed"], per_page=ORGANISATIONS_PER_PAGE),
+        "organisations": found["organisations"],
+    }
+    return _render(request, "browse/organisation_list.html", context, fragment="results")
+
+
+def organisation(request, slug):
+    organisation = get_object_or_404(Organisation.objects.with_status_counts(), slug=slug)
+    asks = Ask.objects.for_organisation(organisation).with_status().with_comparison()
+    expand = _expanded(request)
+    if request.htmx and expand:
+        ask = get_object_or_404(asks, pk=expand)
+        # Beside a document's text the row, with its nearest recommendations, is not
+        # on screen: the panel shows them and links to the row.
+        in_panel = request.htmx.target == "comparison-panel"
+        context = {
+            "organisation": organisation,
+            "ask": _with_nearest([ask])[0] if in_panel else ask,
+            "focus": True,
+            "in_panel": in_panel,
+        }
+        return _render(request, "browse/organisation.html", context, fragment="ask_detail")
+
+    form = AskFilterForm(request.GET)
+    documents = list(organisation.documents.all())
+    rows = _with_nearest(list(form.filter(asks.counted())))
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "rows": rows,
+        "expand": expand,
+        "mix_chart": status_bars(
+            rows=[(organisation.name, organisation.status_mix)],
+            title=f"Status of {organisation.name}'s asks",
+            labelled=False,
+        ),
+        "asks_total": organisation.asks_total,
+        "documents": documents,
+        "asked_documents": [document for document in documents if document.counts_asks],
+        "themes": list(Theme.objects.all()),
+        "digest_points": list(
+            Ask.objects.for_organisation(organisation).digest_points().select_related("document")
+        ),
+    }
+    return _render(request, "browse/organisation.html", context, fragment="comparison")
+
+
+def _expanded(request) -> int | None:
+    """The ask whose row is shown expanded, from `?expand=<id>`; nonsense is ignored."""
+    value = request.GET.get("expand", "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**31 else None
+
+
+def document(request, pk):
+    document = get_object_or_404(ResponseDocument.objects.select_related("organisation"), pk=pk)
+    asks = list(
+        Ask.objects.filter(document=document)
+        .with_status()
+        .prefetch_related(Prefetch("restated_by", queryset=Ask.objects.with_status()))
+    )
+    for ask in asks:
+        # An earlier wording is compared on the row of the ask that restates it.
+        later = list(ask.restated_by.all())
+        ask.compared_as = later[0] if later else ask
+    context = {
+        "document": document,
+        "segments": mark_quotes(text=document.text, quotes=[(ask.text, ask) for ask in asks]),
+        "asks": asks,
+    }
+    return render(request, "browse/document.html", context)
+
+
+def recommendation_list(request):
+    form = RecommendationFilterForm(request.GET)
+
+    def listed() -> dict:
+        recommendations = list(form.filter(with_demand(Recommendation.objects.with_provenance())))
+        return {
+            "recommendations_count": len(recommendations),
+            # Rendering every row takes as long as counting their demand: kept rendered.
+            "table": render_to_string(
+                "browse/recommendation_list.html#table",
+                {
+                    "recommendations": recommendations,
+                    "by_demand": form.values.get("sort") == "demand",
+                },
+            ),
+            "chapters": list(Chapter.objects.select_related("report")),
+            "themes": list(Theme.objects.all()),
+            "reports": list(Report.objects.all()),
+        }
+
+    # Demand is counted over all the evidence: once per state of the data and filters.
+    context = {"form": form, **caching.cached("recommendations", parts=form.values, compute=listed)}
+    return _render(request, "browse/recommendation_list.html", context, fragment="results")
+
+
+def recommendation(request, ref):
+    # PostgreSQL refuses NUL and friends in a query; no ref contains them anyway.
+    if not ref.isprintable():
+        raise Http404("No recommendation has that reference.")
+
+    def shown() -> dict:
+        recommendation = (
+            with_demand(Recommendation.objects.with_provenance())
+            .filter(ref=ref)
+            .order_by("report__published", "report_id")
+            .first()
+        )
+        if recommendation is None:
+            raise Http404("No recommendation has that reference.")
+        asks = (
+            Ask.objects.filter(assessment__evidence__recommendation=recommendation)
+            .with_status()
+            .with_comparison()
+        )
+        page = _page(request, asks, per_page=ASKS_PER_PAGE)
+        return {
+            "recommendation": recommendation,
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "browse/recommendation.html#rows", {"rows": list(page)}
+            ),
+        }
+
+    found = caching.cached(
+        "recommendation", parts={"ref": ref, "page": request.GET.get("page", "")}, compute=shown
+    )
+    context = {
+        "recommendation": found["recommendation"],
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+    }
+    return _render(request, "browse/recommendation.html", context, fragment="comparison")
+
+
+def theme_list(request):
+    themes = list(Theme.objects.all())
+    # The matrix pages through its organisation columns; every theme is a row on each page.
+    page = _page(
+        request, Organisation.objects.order_by("name", "id"), per_page=MATRIX_COLUMNS_PER_PAGE
+    )
+    organisations = list(page)
+    counts = (
+        Ask.objects.counted()
+        .filter(document__organisation__in=organisations)
+        .with_status()
+        .status_counts("themes", "document__organisation")
+    )
+    cells: dict[tuple[int, int], dict[str, int]] = {}
+    for row in counts:
+        place = (row["themes"], row["document__organisation"])
+        cells.setdefault(place, dict.fromkeys(Status.values, 0))[row["status"]] += row["asks"]
+    matrix = [
+        (theme, [(o, _cell(cells.get((theme.pk, o.pk)))) for o in organisations])
+        for theme in themes
+    ]
+    context = {"page": page, "organisations": organisations, "matrix": matrix}
+    return _render(request, "browse/theme_list.html", context, fragment="matrix")
+
+
+def _cell(mix: dict[str, int] | None) -> dict | None:
+    if mix is None:
+        return None
+    chart = status_bars(rows=[("", mix)], title="Status mix", labelled=False, compact=True)
+    return {"summary": status_summary(mix), "chart": chart}
+
+
+def theme(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    form = AskFilterForm(request.GET)
+
+    def compared() -> dict:
+        asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
+        page = _page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE)
+        return {
+            "listed": page.paginator.count,
+            # Rendering a page of comparisons takes longer than reading it: kept rendered.
+            "comparison_table": render_to_string(
+                "browse/theme.html#rows", {"rows": _with_nearest(list(page))}
+            ),
+            "recommendations": list(
+                with_demand(theme.recommendations.with_provenance()).order_by(
+                    "chapter__number", "id"
+                )
+            ),
+        }
+
+    # Sorting and counting the theme's asks reads them all: once per state of the data.
+    parts = {"theme": theme.pk, "filters": form.values, "page": request.GET.get("page", "")}
+    found = caching.cached("theme", parts=parts, compute=compared)
+    context = {
+        "theme": theme,
+        "form": form,
+        "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
+        "comparison_table": found["comparison_table"],
+        "recommendations": found["recommendations"],
+    }
+    return _render(request, "browse/theme.html", context, fragment="comparison")
+
+
+def search(request):
+    query = SearchForm(request.GET).values.get("q", "")
+    context = {"query": query, "results": run_search(query=query) if query else None}
+    return _render(request, "browse/search.html", context, fragment="results")
+
+
+# CSV exports
+
+
+def _csv_response(request, table: export.Table, filters: dict) -> StreamingHttpResponse:
+    """Stream `table` as a CSV attachment named for its filters and the snapshot date."""
+    options = export.ExportOptionsForm(request.GET).values
+    taken = timezone.now()
+    response = StreamingHttpResponse(
+        export.csv_chunks(table, excel=options["excel"]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, export.filename(name=table.name, filters=filters, date=taken.date())
+    )
+    response[export.SNAPSHOT_HEADER] = taken.isoformat(timespec="seconds")
+    return response
+
+
+def export_asks(request):
+    form = AskFilterForm(request.GET)
+    return _csv_response(request, export.asks_table(form=form), form.values)
+
+
+def export_recommendations(request):
+    form = RecommendationFilterForm(request.GET)
+    return _csv_response(request, export.recommendations_table(form=form), form.values)
+
+
+def export_organisations(request):
+    form = OrganisationFilterForm(request.GET)
+    return _csv_response(request, export.organisations_table(form=form), form.values)
+
+
+def export_matrix(request):
+    form = AskFilterForm(request.GET)
+    by = export.ExportOptionsForm(request.GET).values["by"]
+    return _csv_response(request, export.matrix_table(form=form, by=by), form.values)

@@ -1,0 +1,433 @@
+"""How fast carereview is at a given size: pages, search, matching and CSV export.
+
+Each measurement seeds a synthetic corpus (`ops.synthetic`) of the size asked for on
+top of the real one, measures, and removes it again. Times are medians and 95th
+percentiles of many runs in one process, so they say how this machine did, never what a
+test may assert. Pages are timed cold, with the cache emptied before each request (what
+the first request after a change costs), and warm (responses/caching.py).
+"""
+
+import itertools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rapidfuzz import fuzz, process
+
+import matching
+from browse import export
+from browse.search import search
+from recommendations.models import Recommendation
+from responses.models import Ask, Organisation, Status
+
+from . import synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCHES = ["staying close", "stayng close", "foster carers", "advocacy", "family help"]
+# A per-pair Python loop is slow enough that a sample of asks shows the ratio.
+LOOP_SAMPLE_ASKS = 200
+# Asks per organisation when seeding rows to export: fewer, larger documents seed faster.
+EXPORT_ASKS_PER_ORGANISATION = 100
+
+
+@dataclass(frozen=True)
+class Timing:
+    median_ms: float
+    p95_ms: float
+    runs: int
+
+
+@dataclass(frozen=True)
+class PageTiming:
+    """A page's server time and SQL queries cold (nothing cached: what a request costs
+    after the data changed) and warm (the page computed already, in the same state)."""
+
+    name: str
+    path: str
+    htmx: bool
+    status_code: int
+    queries: int
+    median_ms: float
+    p95_ms: float
+    runs: int
+    warm_queries: int
+    warm_median_ms: float
+    warm_p95_ms: float
+
+
+def time_calls(
+    call: Callable[[], object],
+    *,
+    runs: int,
+    warmup: int = 2,
+    before: Callable[[], object] | None = None,
+) -> Timing:
+    """Median and 95th percentile, in milliseconds, of `runs` calls after `warmup`;
+    `before` runs before each call, untimed."""
+    for _ in range(warmup):
+        if before:
+            before()
+        call()
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return Timing(
+        median_ms=round(statistics.median(times), 2),
+        p95_ms=round(statistics.quantiles(times, n=20, method="inclusive")[-1], 2),
+        runs=runs,
+    )
+
+
+def pages_to_measure() -> list[tuple[str, str, bool]]:
+    """(name, path, htmx) for every page and fragment. Their subjects are the first
+    synthetic organisation with an ask judged absent, that ask's theme and document, and
+    a recommendation the organisation's evidence cites: the same rows at every size (see
+    `synthetic.seed`), in lists that grow with the corpus."""
+    absent = (
+        Ask.objects.counted()
+        .with_status()
+        .filter(status=Status.ABSENT, document__organisation__synthetic=True)
+        .select_related("document__organisation")
+        .order_by("pk")
+        .first()
+    )
+    if absent is None:
+        raise synthetic.SyntheticCorpusError("The synthetic corpus has no absent ask to show.")
+    organisation = absent.document.organisation
+    theme = absent.themes.order_by("pk").first()
+    cited = (
+        Recommendation.objects.filter(
+            evidence__assessment__ask__document__organisation=organisation
+        )
+        .order_by("pk")
+        .first()
+    )
+    slug = organisation.slug
+    pages = [
+        ("overview", "/", False),
+        ("organisations", "/organisations/", False),
+        ("organisations: filtered", "/organisations/?kind=charity", True),
+        ("organisation", f"/organisations/{slug}/", False),
+        ("organisation: filtered", f"/organisations/{slug}/?status=absent", True),
+        ("organisation: row expanded", f"/organisations/{slug}/?expand={absent.pk}", True),
+        ("document", f"/documents/{absent.document_id}/", False),
+        ("recommendations", "/recommendations/", False),
+        ("recommendations: by demand", "/recommendations/?sort=demand", True),
+        ("themes", "/themes/", False),
+        ("search", "/search/?q=staying+close", False),
+        ("search: typo", "/search/?q=stayng+close", True),
+    ]
+    if cited is not None:
+        pages.append(("recommendation", f"/recommendations/{cited.ref}/", False))
+    if theme is not None:
+        pages += [
+            ("theme", f"/themes/{theme.slug}/", False),
+            ("theme: filtered", f"/themes/{theme.slug}/?status=absent", True),
+        ]
+    return pages
+
+
+def measure_pages(*, runs: int) -> list[PageTiming]:
+    """Every page and fragment through Django's test client: server time and SQL queries,
+    cold (the cache emptied before each request) and warm."""
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost")
+    timings = []
+    for name, path, htmx in pages_to_measure():
+        headers = {"HX-Request": "true"} if htmx else {}
+
+        def get(path=path, headers=headers):
+            response = client.get(path, headers=headers)
+            # A streamed body is produced only when read.
+            if response.streaming:
+                b"".join(response.streaming_content)
+            return response
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
+            status_code = get().status_code
+        with CaptureQueriesContext(connection) as warm:
+            get()
+        # Counted now: each later request clears the connection's query log.
+        queries, warm_queries = len(cold.captured_queries), len(warm.captured_queries)
+        timing = time_calls(get, runs=runs, before=cache.clear)
+        warm_timing = time_calls(get, runs=runs)
+        timings.append(
+            PageTiming(
+                name=name,
+                path=path,
+                htmx=htmx,
+                status_code=status_code,
+                queries=queries,
+                **asdict(timing),
+                warm_queries=warm_queries,
+                warm_median_ms=warm_timing.median_ms,
+                warm_p95_ms=warm_timing.p95_ms,
+            )
+        )
+    return timings
+
+
+def measure_search(*, runs: int) -> Timing:
+    """`search.search` over a mix of exact and misspelt queries."""
+    queries = iter(SEARCHES * (runs + 2))
+    return time_calls(lambda: search(query=next(queries)), runs=runs)
+
+
+def measure_matching(*, runs: int) -> dict:
+    """One ask's suggestions, every ask's in one batch, and rapidfuzz's `cdist` (a grid)
+    and `cpdist` (a list of pairs, as the matcher calls it) against a per-pair Python loop
+    over the same pairs."""
+    recommendations = list(Recommendation.objects.select_related("chapter"))
+    texts = list(Ask.objects.order_by("pk").values_list("text", flat=True))
+    one = time_calls(
+        lambda: matching.suggest(texts=texts[:1], recommendations=recommendations), runs=runs
+    )
+    start = time.perf_counter()
+    matching.suggest(texts=texts, recommendations=recommendations)
+    batch_s = time.perf_counter() - start
+
+    asks = [matching.normalise(text) for text in texts[:LOOP_SAMPLE_ASKS]]
+    targets = [matching.normalise(matching.recommendation_text(r)) for r in recommendations]
+    start = time.perf_counter()
+    # One call for the batch, on every core: every pair of a grid, or a list of pairs as
+    # the matcher scores the pairs it needs.
+    process.cdist(asks, targets, scorer=fuzz.token_set_ratio, workers=-1)
+    cdist_s = time.perf_counter() - start
+    start = time.perf_counter()
+    process.cpdist(
+        [target for _ in asks for target in targets],
+        [ask for ask in asks for _ in targets],
+        scorer=fuzz.token_set_ratio,
+        workers=-1,
+    )
+    cpdist_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for ask in asks:
+        for target in targets:
+            fuzz.token_set_ratio(ask, target)
+    loop_s = time.perf_counter() - start
+    return {
+        "one_ask_ms": asdict(one),
+        "all_asks": len(texts),
+        "recommendations": len(recommendations),
+        "all_asks_s": round(batch_s, 3),
+        "cdist_vs_loop": {
+            "pairs": len(asks) * len(targets),
+            "cdist_s": round(cdist_s, 4),
+            "loop_s": round(loop_s, 4),
+            "loop_over_cdist": round(loop_s / cdist_s, 1) if cdist_s else None,
+            "cpdist_s": round(cpdist_s, 4),
+            "loop_over_cpdist": round(loop_s / cpdist_s, 1) if cpdist_s else None,
+        },
+    }
+
+
+def measure_export(*, rows: int) -> dict:
+    """Stream `rows` rows of asks.csv as the export view does, discarding the text;
+    rows per second and how far the process's peak memory rose above where it started.
+    Run it in a fresh process (`export_in_subprocess`) so the peak is the export's own."""
+    start_rss = _rss_mb()
+    full = export.asks_table()
+    exported = 0
+
+    def counted():
+        nonlocal exported
+        for row in itertools.islice(full.rows, rows):
+            exported += 1
+            yield row
+
+    size = 0
+    start = time.perf_counter()
+    for chunk in export.csv_chunks(
+        export.Table(name=full.name, columns=full.columns, rows=counted())
+    ):
+        size += len(chunk)
+    seconds = time.perf_counter() - start
+    peak = _peak_rss_mb()
+    return {
+        "rows": exported,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(exported / seconds) if seconds else None,
+        "megabytes": round(size / 1e6, 1),
+        "start_rss_mb": round(start_rss, 1),
+        "peak_rss_mb": round(peak, 1),
+        "rss_growth_mb": round(peak - start_rss, 1),
+    }
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM is this process image's own peak; getrusage's ru_maxrss would carry over the
+    # parent's peak through fork and exec.
+    with open("/proc/self/status") as f:
+        kilobytes = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    return kilobytes / 1024
+
+
+def export_in_subprocess(*, rows: int) -> dict:
+    """`measure_export` in a fresh Python process on the same database."""
+    script = (
+        "import django, json; django.setup(); "
+        "from ops.benchmarking import measure_export; "
+        f"print(json.dumps(measure_export(rows={rows})))"
+    )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "carereview.settings"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"The export subprocess failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    """Where the figures come from."""
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), ""
+            )
+    except OSError:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()"
+        )
+        database = cursor.fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "database": f"{connection.vendor}: {database.split(',')[0]}",
+    }
+
+
+def run(
+    *,
+    sizes: list[int],
+    asks_per_organisation: int,
+    recommendations: int,
+    runs: int,
+    export_rows: list[int],
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Measure at each size, then export at each row count; the database is left with no
+    synthetic rows, as it was before (any synthetic rows it held are removed first)."""
+    results = {"machine": machine(), "sizes": [], "export": []}
+    synthetic.clear()
+    try:
+        for organisations in sizes:
+            log(f"Seeding {organisations} organisations x {asks_per_organisation} asks…")
+            synthetic.seed(
+                organisations=organisations,
+                asks_per_organisation=asks_per_organisation,
+                recommendations=recommendations,
+                seed=seed,
+            )
+            _analyse()
+            log("Measuring pages, search and matching…")
+            results["sizes"].append(
+                {
+                    "organisations": Organisation.objects.count(),
+                    "asks": Ask.objects.count(),
+                    "recommendations": Recommendation.objects.count(),
+                    "pages": [asdict(p) for p in measure_pages(runs=runs)],
+                    "search": asdict(measure_search(runs=runs)),
+                    "matching": measure_matching(runs=runs),
+                }
+            )
+            synthetic.clear()
+        for rows in export_rows:
+            organisations = -(-rows // EXPORT_ASKS_PER_ORGANISATION)
+            log(f"Seeding about {rows} rows to export…")
+            synthetic.seed(
+                organisations=organisations,
+                asks_per_organisation=EXPORT_ASKS_PER_ORGANISATION,
+                recommendations=recommendations,
+                seed=seed,
+            )
+            _analyse()
+            log(f"Exporting {rows} rows…")
+            results["export"].append(export_in_subprocess(rows=rows))
+            synthetic.clear()
+    finally:
+        synthetic.clear()
+    return results
+
+
+def _analyse() -> None:
+    # Fresh planner statistics after a bulk insert, as autovacuum would give in time.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def table(results: dict) -> str:
+    """The figures as plain text tables."""
+    sizes = results["sizes"]
+    lines = []
+    head = "".join(
+        f" | {s['organisations']:>5} orgs, {s['asks']:>6} asks: cold, then warm" for s in sizes
+    )
+    lines.append(f"{'page':<36}{head}")
+    lines.append(f"{'':<36}" + " | median  p95 ms  SQL  median  p95 ms  SQL" * len(sizes))
+    for i, page in enumerate(sizes[0]["pages"] if sizes else []):
+        cells = ""
+        for size in sizes:
+            p = size["pages"][i]
+            flag = "" if p["status_code"] == 200 else f" HTTP {p['status_code']}"
+            cells += (
+                f" | {p['median_ms']:>6.1f} {p['p95_ms']:>7.1f} {p['queries']:>4}"
+                f" {p['warm_median_ms']:>6.1f} {p['warm_p95_ms']:>7.1f} {p['warm_queries']:>4}"
+                f"{flag}"
+            )
+        lines.append(f"{page['name'] + (' (htmx)' if page['htmx'] else ''):<36}{cells}")
+    lines.append("")
+    for size in sizes:
+        m, s = size["matching"], size["search"]
+        loop = m["cdist_vs_loop"]
+        lines.append(
+            f"{size['asks']} asks, {m['recommendations']} recommendations: search median "
+            f"{s['median_ms']} ms, p95 {s['p95_ms']} ms; one ask's suggestions median "
+            f"{m['one_ask_ms']['median_ms']} ms, p95 {m['one_ask_ms']['p95_ms']} ms; all "
+            f"{m['all_asks']} asks {m['all_asks_s']} s; cdist {loop['loop_over_cdist']}x "
+            f"and cpdist {loop['loop_over_cpdist']}x faster than a per-pair loop over "
+            f"{loop['pairs']} pairs"
+        )
+    for e in results["export"]:
+        lines.append(
+            f"asks.csv, {e['rows']} rows ({e['megabytes']} MB): {e['rows_per_s']} rows/s, "
+            f"peak RSS {e['peak_rss_mb']} MB, growth {e['rss_growth_mb']} MB"
+        )
+    return "\n".join(lines)
