@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RecommendationsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'recommendations'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "recommendations"

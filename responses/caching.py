@@ -37,9 +37,7 @@ def fresh_token() -> int:
 def data_version() -> int:
     """The token naming the current state of the data, in one query. If the row is
     gone (a flush empties every table), a new one with a fresh token takes its place."""
-    version, _ = DataVersion.objects.get_or_create(
-        pk=VERSION_ID, defaults={"token": fresh_token()}
-    )
+    version, _ = DataVersion.objects.get_or_create(pk=VERSION_ID, defaults={"token": fresh_token()})
     return version.token
 
 

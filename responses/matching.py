@@ -381,9 +381,7 @@ def _cosines(*, batch_words: list[list[str]], prepared: _Prepared) -> np.ndarray
     )
 
 
-def _likeness(
-    *, texts: list[str], recommendations: np.ndarray, prepared: _Prepared
-) -> np.ndarray:
+def _likeness(*, texts: list[str], recommendations: np.ndarray, prepared: _Prepared) -> np.ndarray:
     """rapidfuzz's likeness, from 0 to 100, of each of `texts` (normalised, as
     `_likeness_text` gives them) to the recommendation at the same place in
     `recommendations`, in one `process.cpdist` call over every core."""

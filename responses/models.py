@@ -136,9 +136,7 @@ class ResponseDocument(models.Model):
         blank=True,
         help_text="For a year or month only, the first day of it, with the precision below.",
     )
-    published_precision = models.CharField(
-        max_length=5, choices=DatePrecision.choices, blank=True
-    )
+    published_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     url = models.URLField(
         "source URL", max_length=limits.URL_CHARS, blank=True, validators=[web_address]
     )
@@ -290,9 +288,7 @@ class AskQuerySet(models.QuerySet):
 
 
 class Ask(models.Model):
-    document = models.ForeignKey(
-        ResponseDocument, on_delete=models.CASCADE, related_name="asks"
-    )
+    document = models.ForeignKey(ResponseDocument, on_delete=models.CASCADE, related_name="asks")
     position = models.PositiveSmallIntegerField(help_text="Order within the document, from 1.")
     text = models.TextField(
         help_text="The ask exactly as worded in the document.",

@@ -37,9 +37,15 @@ def test_an_editor_replaces_the_organisations_own_judgement_only_with_force():
 
 def test_may_replace_lets_anyone_replace_a_suggestion_or_nothing():
     assert may_replace(current=None, judged_by="automatic")
-    assert may_replace(current=Assessment(status="partly", judged_by="automatic"), judged_by="automatic")
-    assert may_replace(current=Assessment(status="not_assessed", judged_by=""), judged_by="automatic")
-    assert may_replace(current=Assessment(status="partly", judged_by="editorial"), judged_by="editorial")
+    assert may_replace(
+        current=Assessment(status="partly", judged_by="automatic"), judged_by="automatic"
+    )
+    assert may_replace(
+        current=Assessment(status="not_assessed", judged_by=""), judged_by="automatic"
+    )
+    assert may_replace(
+        current=Assessment(status="partly", judged_by="editorial"), judged_by="editorial"
+    )
 
 
 @pytest.mark.django_db
@@ -47,10 +53,21 @@ def test_recording_replaces_the_evidence_and_keeps_history_with_who(recommendati
     other = factories.recommendation(text="Introduce national pay scales.")
     ask = factories.ask()
     editor = User.objects.create_user("editor")
-    record(ask=ask, status="partly", judged_by="editorial",
-           evidence=[(recommendation, "Regional Care Co-operatives")], user=editor)
-    assessment = record(ask=ask, status="realised", judged_by="editorial",
-                        evidence=[(other, "national pay scales")], user=editor, reason="better source")
+    record(
+        ask=ask,
+        status="partly",
+        judged_by="editorial",
+        evidence=[(recommendation, "Regional Care Co-operatives")],
+        user=editor,
+    )
+    assessment = record(
+        ask=ask,
+        status="realised",
+        judged_by="editorial",
+        evidence=[(other, "national pay scales")],
+        user=editor,
+        reason="better source",
+    )
     assert [(e.recommendation, e.quote) for e in assessment.evidence.all()] == [
         (other, "national pay scales")
     ]
@@ -65,16 +82,24 @@ def test_recording_replaces_the_evidence_and_keeps_history_with_who(recommendati
 def test_evidence_not_quoted_exactly_writes_nothing(recommendation):
     ask = factories.ask()
     with pytest.raises(ValidationError):
-        record(ask=ask, status="partly", judged_by="editorial",
-               evidence=[(recommendation, "Thirty Regional Care Co-operatives")])
+        record(
+            ask=ask,
+            status="partly",
+            judged_by="editorial",
+            evidence=[(recommendation, "Thirty Regional Care Co-operatives")],
+        )
     assert not Assessment.objects.filter(ask=ask).exists()
 
 
 @pytest.mark.django_db
 def test_an_absent_ask_carries_no_evidence(recommendation):
     with pytest.raises(ValidationError):
-        record(ask=factories.ask(), status="absent", judged_by="editorial",
-               evidence=[(recommendation, "Regional Care Co-operatives")])
+        record(
+            ask=factories.ask(),
+            status="absent",
+            judged_by="editorial",
+            evidence=[(recommendation, "Regional Care Co-operatives")],
+        )
 
 
 @pytest.mark.django_db

@@ -325,9 +325,7 @@ def test_a_judgement_changed_in_admin_shows_at_once_on_its_theme_page(corpus, ad
 
 
 @pytest.mark.django_db
-def test_a_title_changed_by_a_queryset_update_shows_at_once_on_the_recommendations(
-    corpus, client
-):
+def test_a_title_changed_by_a_queryset_update_shows_at_once_on_the_recommendations(corpus, client):
     assert "A new title" not in client.get("/recommendations/").content.decode()
     Recommendation.objects.filter(ref="5.2").update(title="A new title")
     assert "A new title" in client.get("/recommendations/").content.decode()

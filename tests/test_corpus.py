@@ -67,8 +67,13 @@ def test_every_documents_text_is_its_source_without_page_furniture(corpus):
         assert document.kind == entry["kind"]
         for line in document.text.splitlines():
             assert line in source
-        for furniture in ("Your browser is no longer supported", "Leave a Reply", "Leave a reply",
-                          "No Comments", "bloggers like this"):
+        for furniture in (
+            "Your browser is no longer supported",
+            "Leave a Reply",
+            "Leave a reply",
+            "No Comments",
+            "bloggers like this",
+        ):
             assert furniture not in document.text
     assert Organisation.objects.count() == 4
 
@@ -113,7 +118,11 @@ def together_trusts_filing() -> dict[str, str]:
 def test_together_trust_files_thirteen_asks_as_two_included_seven_partly_four_absent():
     statuses = list(together_trusts_filing().values())
     assert len(statuses) == 13
-    assert (statuses.count("realised"), statuses.count("partly"), statuses.count("absent")) == (2, 7, 4)
+    assert (statuses.count("realised"), statuses.count("partly"), statuses.count("absent")) == (
+        2,
+        7,
+        4,
+    )
 
 
 @needs_shared_corpus
@@ -130,8 +139,14 @@ def test_together_trusts_own_assessment_is_loaded_with_its_statuses(corpus):
 def test_together_trusts_scorecard_counts_each_ask_once(corpus):
     together_trust = Organisation.objects.with_status_counts().get(slug="together-trust")
     # Thirteen judged by the charity, plus one Case for Change ask it never assessed.
-    assert (together_trust.asks_realised, together_trust.asks_partly, together_trust.asks_absent) == (
-        2, 7, 4,
+    assert (
+        together_trust.asks_realised,
+        together_trust.asks_partly,
+        together_trust.asks_absent,
+    ) == (
+        2,
+        7,
+        4,
     )
     assert together_trust.asks_not_assessed == 1
     assert together_trust.asks_total == 14
@@ -181,13 +196,16 @@ def test_loading_the_corpus_twice_changes_nothing_and_keeps_edits(corpus):
     ask.save()
     counts = [m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)]
     call_command("load_corpus", stdout=io.StringIO())
-    assert [m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)] == counts
+    assert [
+        m.objects.count() for m in (Recommendation, Source, Ask, Assessment, Evidence)
+    ] == counts
     assert Ask.objects.get(pk=1).title == "Corrected by an editor"
 
 
 def test_each_shipped_judgement_starts_its_history_at_loading(corpus):
-    assessment = Assessment.objects.get(ask__title="Fully implement the UNCRC in England",
-                                        judged_by=JudgedBy.ORGANISATION)
+    assessment = Assessment.objects.get(
+        ask__title="Fully implement the UNCRC in England", judged_by=JudgedBy.ORGANISATION
+    )
     history = list(assessment.history.all())
     assert [(h.status, h.history_change_reason) for h in history] == [
         ("absent", "Loaded from the shipped corpus")

@@ -139,7 +139,9 @@ def test_a_missing_file_is_refused(db, tmp_path):
 
 def test_an_oversized_file_is_refused(db, tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "DOCUMENT_FILE_BYTES", 10)
-    with pytest.raises(CommandError, match="is 35 bytes; the largest document accepted is 10 bytes"):
+    with pytest.raises(
+        CommandError, match="is 35 bytes; the largest document accepted is 10 bytes"
+    ):
         _import(_write(tmp_path, "long.txt", b"We call for a great deal of things."))
 
 

@@ -5,107 +5,234 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Chapter',
+            name="Chapter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['report', 'number'],
+                "ordering": ["report", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('short_title', models.CharField(max_length=100)),
-                ('slug', models.SlugField(unique=True)),
-                ('published', models.DateField()),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('provenance', models.TextField(blank=True, help_text="Where the wording of this report's recommendations comes from, shown wherever a recommendation is.")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("short_title", models.CharField(max_length=100)),
+                ("slug", models.SlugField(unique=True)),
+                ("published", models.DateField()),
+                ("url", models.URLField(blank=True, max_length=500)),
+                (
+                    "provenance",
+                    models.TextField(
+                        blank=True,
+                        help_text="Where the wording of this report's recommendations comes from, shown wherever a recommendation is.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['published'],
+                "ordering": ["published"],
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ref', models.CharField(help_text='Stable reference used in URLs and exports: the official number where known (e.g. 5.2), otherwise chapter.x<k> (e.g. 6.x3). Never renumber.', max_length=20)),
-                ('number', models.CharField(blank=True, help_text="The report's own number, where known.", max_length=20)),
-                ('chapter_inferred', models.BooleanField(default=False, help_text='The chapter is inferred from the topic, not stated by a source.')),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(help_text="The closest wording the sources give; not necessarily the report's own.")),
-                ('confidence', models.CharField(choices=[('high', 'High: a source quotes or closely reproduces it'), ('medium', 'Medium: described by a source, not quoted'), ('low', 'Low')], max_length=10)),
-                ('note', models.TextField(blank=True, help_text='Caveats about the wording or placement.')),
-                ('government_response', models.TextField(blank=True, help_text='What the government later did, where known. Not part of whether the Review realised an ask.')),
-                ('chapter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recommendations', to='recommendations.chapter')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recommendations', to='recommendations.report')),
-                ('themes', models.ManyToManyField(blank=True, related_name='recommendations', to='recommendations.theme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ref",
+                    models.CharField(
+                        help_text="Stable reference used in URLs and exports: the official number where known (e.g. 5.2), otherwise chapter.x<k> (e.g. 6.x3). Never renumber.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        blank=True, help_text="The report's own number, where known.", max_length=20
+                    ),
+                ),
+                (
+                    "chapter_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The chapter is inferred from the topic, not stated by a source.",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="The closest wording the sources give; not necessarily the report's own."
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("high", "High: a source quotes or closely reproduces it"),
+                            ("medium", "Medium: described by a source, not quoted"),
+                            ("low", "Low"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="Caveats about the wording or placement."
+                    ),
+                ),
+                (
+                    "government_response",
+                    models.TextField(
+                        blank=True,
+                        help_text="What the government later did, where known. Not part of whether the Review realised an ask.",
+                    ),
+                ),
+                (
+                    "chapter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recommendations",
+                        to="recommendations.chapter",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recommendations",
+                        to="recommendations.report",
+                    ),
+                ),
+                (
+                    "themes",
+                    models.ManyToManyField(
+                        blank=True, related_name="recommendations", to="recommendations.theme"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['chapter__number', 'id'],
+                "ordering": ["chapter__number", "id"],
             },
         ),
         migrations.AddField(
-            model_name='chapter',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chapters', to='recommendations.report'),
+            model_name="chapter",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="chapters",
+                to="recommendations.report",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('about', models.CharField(choices=[('wording', 'Wording of the recommendation'), ('government_response', 'Government response')], default='wording', max_length=20)),
-                ('url', models.URLField(max_length=500)),
-                ('quote', models.TextField(blank=True, help_text='Exact words quoted from this source.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='recommendations.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "about",
+                    models.CharField(
+                        choices=[
+                            ("wording", "Wording of the recommendation"),
+                            ("government_response", "Government response"),
+                        ],
+                        default="wording",
+                        max_length=20,
+                    ),
+                ),
+                ("url", models.URLField(max_length=500)),
+                (
+                    "quote",
+                    models.TextField(blank=True, help_text="Exact words quoted from this source."),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="recommendations.recommendation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recommendation', 'about', 'position', 'id'],
+                "ordering": ["recommendation", "about", "position", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='chapter',
-            constraint=models.UniqueConstraint(fields=('report', 'number'), name='chapter_number_unique_in_report'),
+            model_name="chapter",
+            constraint=models.UniqueConstraint(
+                fields=("report", "number"), name="chapter_number_unique_in_report"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('about__in', ['wording', 'government_response'])), name='source_about_valid'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("about__in", ["wording", "government_response"])),
+                name="source_about_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.UniqueConstraint(fields=('report', 'ref'), name='recommendation_ref_unique_in_report'),
+            model_name="recommendation",
+            constraint=models.UniqueConstraint(
+                fields=("report", "ref"), name="recommendation_ref_unique_in_report"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['high', 'medium', 'low'])), name='recommendation_confidence_valid'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidence__in", ["high", "medium", "low"])),
+                name="recommendation_confidence_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.CheckConstraint(condition=models.Q(('ref', ''), _negated=True), name='recommendation_ref_not_empty'),
+            model_name="recommendation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ref", ""), _negated=True), name="recommendation_ref_not_empty"
+            ),
         ),
     ]

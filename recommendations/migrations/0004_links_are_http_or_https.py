@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recommendations', '0003_search_indexes'),
+        ("recommendations", "0003_search_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='report',
-            name='url',
-            field=models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address starting http:// or https://.', schemes=['http', 'https'])]),
+            model_name="report",
+            name="url",
+            field=models.URLField(
+                blank=True,
+                max_length=500,
+                validators=[
+                    django.core.validators.URLValidator(
+                        message="Enter a web address starting http:// or https://.",
+                        schemes=["http", "https"],
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='source',
-            name='url',
-            field=models.URLField(max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address starting http:// or https://.', schemes=['http', 'https'])]),
+            model_name="source",
+            name="url",
+            field=models.URLField(
+                max_length=500,
+                validators=[
+                    django.core.validators.URLValidator(
+                        message="Enter a web address starting http:// or https://.",
+                        schemes=["http", "https"],
+                    )
+                ],
+            ),
         ),
     ]

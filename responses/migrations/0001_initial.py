@@ -7,166 +7,477 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('recommendations', '0001_initial'),
+        ("recommendations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ask',
+            name="Ask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(help_text='Order within the document, from 1.')),
-                ('text', models.TextField(help_text='The ask exactly as worded in the document.')),
-                ('title', models.CharField(help_text='A short title, in our words.', max_length=200)),
-                ('restates', models.ForeignKey(blank=True, help_text="The same ask in an earlier document of the organisation's.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='restated_by', to='responses.ask')),
-                ('themes', models.ManyToManyField(blank=True, related_name='asks', to='recommendations.theme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        help_text="Order within the document, from 1."
+                    ),
+                ),
+                ("text", models.TextField(help_text="The ask exactly as worded in the document.")),
+                (
+                    "title",
+                    models.CharField(help_text="A short title, in our words.", max_length=200),
+                ),
+                (
+                    "restates",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The same ask in an earlier document of the organisation's.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="restated_by",
+                        to="responses.ask",
+                    ),
+                ),
+                (
+                    "themes",
+                    models.ManyToManyField(
+                        blank=True, related_name="asks", to="recommendations.theme"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document', 'position'],
+                "ordering": ["document", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('realised', 'Realised'), ('partly', 'Partly realised'), ('absent', 'Absent'), ('unclear', 'Unclear: too vague to judge'), ('not_assessed', 'Not assessed')], default='not_assessed', max_length=20)),
-                ('judged_by', models.CharField(blank=True, choices=[('organisation', 'The organisation itself'), ('editorial', 'Editorial'), ('automatic', 'Automatic suggestion')], max_length=20)),
-                ('rationale', models.TextField(blank=True, help_text="The judge's reasoning. For the organisation's own judgement, its own words.")),
-                ('note', models.TextField(blank=True, help_text='Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('ask', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='assessment', to='responses.ask')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("realised", "Realised"),
+                            ("partly", "Partly realised"),
+                            ("absent", "Absent"),
+                            ("unclear", "Unclear: too vague to judge"),
+                            ("not_assessed", "Not assessed"),
+                        ],
+                        default="not_assessed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "judged_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("organisation", "The organisation itself"),
+                            ("editorial", "Editorial"),
+                            ("automatic", "Automatic suggestion"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rationale",
+                    models.TextField(
+                        blank=True,
+                        help_text="The judge's reasoning. For the organisation's own judgement, its own words.",
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "ask",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessment",
+                        to="responses.ask",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quote', models.TextField(help_text="Words quoted exactly from the recommendation's text.")),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='responses.assessment')),
-                ('recommendation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='recommendations.recommendation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quote",
+                    models.TextField(
+                        help_text="Words quoted exactly from the recommendation's text."
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="responses.assessment",
+                    ),
+                ),
+                (
+                    "recommendation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="recommendations.recommendation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['assessment', 'id'],
+                "verbose_name_plural": "evidence",
+                "ordering": ["assessment", "id"],
             },
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='recommendations',
-            field=models.ManyToManyField(blank=True, related_name='assessments', through='responses.Evidence', to='recommendations.recommendation'),
+            model_name="assessment",
+            name="recommendations",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="assessments",
+                through="responses.Evidence",
+                to="recommendations.recommendation",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalAssessment',
+            name="HistoricalAssessment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('status', models.CharField(choices=[('realised', 'Realised'), ('partly', 'Partly realised'), ('absent', 'Absent'), ('unclear', 'Unclear: too vague to judge'), ('not_assessed', 'Not assessed')], default='not_assessed', max_length=20)),
-                ('judged_by', models.CharField(blank=True, choices=[('organisation', 'The organisation itself'), ('editorial', 'Editorial'), ('automatic', 'Automatic suggestion')], max_length=20)),
-                ('rationale', models.TextField(blank=True, help_text="The judge's reasoning. For the organisation's own judgement, its own words.")),
-                ('note', models.TextField(blank=True, help_text='Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('ask', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='responses.ask')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("realised", "Realised"),
+                            ("partly", "Partly realised"),
+                            ("absent", "Absent"),
+                            ("unclear", "Unclear: too vague to judge"),
+                            ("not_assessed", "Not assessed"),
+                        ],
+                        default="not_assessed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "judged_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("organisation", "The organisation itself"),
+                            ("editorial", "Editorial"),
+                            ("automatic", "Automatic suggestion"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rationale",
+                    models.TextField(
+                        blank=True,
+                        help_text="The judge's reasoning. For the organisation's own judgement, its own words.",
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "ask",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="responses.ask",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical assessment',
-                'verbose_name_plural': 'historical assessments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical assessment",
+                "verbose_name_plural": "historical assessments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('charity', 'Charity'), ('membership_forum', 'Membership forum'), ('professional_body', 'Professional body'), ('local_authority', 'Local authority'), ('public_body', 'Public body'), ('research', 'Research or academic'), ('other', 'Other')], max_length=30)),
-                ('website', models.URLField(blank=True, max_length=500)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("charity", "Charity"),
+                            ("membership_forum", "Membership forum"),
+                            ("professional_body", "Professional body"),
+                            ("local_authority", "Local authority"),
+                            ("public_body", "Public body"),
+                            ("research", "Research or academic"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("website", models.URLField(blank=True, max_length=500)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['charity', 'membership_forum', 'professional_body', 'local_authority', 'public_body', 'research', 'other'])), name='organisation_kind_valid'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='organisation_name_not_empty')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "charity",
+                                    "membership_forum",
+                                    "professional_body",
+                                    "local_authority",
+                                    "public_body",
+                                    "research",
+                                    "other",
+                                ],
+                            )
+                        ),
+                        name="organisation_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True),
+                        name="organisation_name_not_empty",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResponseDocument',
+            name="ResponseDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('case_for_change_response', 'Response to the Case for Change'), ('case_for_change_digest', 'Digest of the Case for Change'), ('final_report_assessment', 'Assessment of the Final Report'), ('other', 'Other')], max_length=40)),
-                ('published', models.DateField(blank=True, help_text='For a year or month only, the first day of it, with the precision below.', null=True)),
-                ('published_precision', models.CharField(blank=True, choices=[('year', 'Year'), ('month', 'Month'), ('day', 'Day')], max_length=5)),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='source URL')),
-                ('notes', models.TextField(blank=True, help_text='How to read this document.')),
-                ('text', models.TextField(help_text='The full text, verbatim, without page furniture.')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='responses.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_for_change_response", "Response to the Case for Change"),
+                            ("case_for_change_digest", "Digest of the Case for Change"),
+                            ("final_report_assessment", "Assessment of the Final Report"),
+                            ("other", "Other"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "published",
+                    models.DateField(
+                        blank=True,
+                        help_text="For a year or month only, the first day of it, with the precision below.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "published_precision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("year", "Year"), ("month", "Month"), ("day", "Day")],
+                        max_length=5,
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="source URL")),
+                ("notes", models.TextField(blank=True, help_text="How to read this document.")),
+                (
+                    "text",
+                    models.TextField(help_text="The full text, verbatim, without page furniture."),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="responses.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name', 'published', 'id'],
+                "ordering": ["organisation__name", "published", "id"],
             },
         ),
         migrations.AddField(
-            model_name='ask',
-            name='document',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='asks', to='responses.responsedocument'),
+            model_name="ask",
+            name="document",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="asks",
+                to="responses.responsedocument",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.UniqueConstraint(fields=('assessment', 'recommendation'), name='evidence_recommendation_once_per_assessment'),
+            model_name="evidence",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "recommendation"),
+                name="evidence_recommendation_once_per_assessment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('quote', ''), _negated=True), name='evidence_quote_not_empty'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quote", ""), _negated=True), name="evidence_quote_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['realised', 'partly', 'absent', 'unclear', 'not_assessed'])), name='assessment_status_valid'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["realised", "partly", "absent", "unclear", "not_assessed"])
+                ),
+                name="assessment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('judged_by__in', ['', 'organisation', 'editorial', 'automatic'])), name='assessment_judged_by_valid'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("judged_by__in", ["", "organisation", "editorial", "automatic"])
+                ),
+                name="assessment_judged_by_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('judged_by', ''), ('status', 'not_assessed')), models.Q(models.Q(('status', 'not_assessed'), _negated=True), models.Q(('judged_by', ''), _negated=True)), _connector='OR'), name='assessment_judged_by_iff_assessed'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("judged_by", ""), ("status", "not_assessed")),
+                    models.Q(
+                        models.Q(("status", "not_assessed"), _negated=True),
+                        models.Q(("judged_by", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="assessment_judged_by_iff_assessed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsedocument',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['case_for_change_response', 'case_for_change_digest', 'final_report_assessment', 'other'])), name='document_kind_valid'),
+            model_name="responsedocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "case_for_change_response",
+                            "case_for_change_digest",
+                            "final_report_assessment",
+                            "other",
+                        ],
+                    )
+                ),
+                name="document_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsedocument',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published__isnull', True), ('published_precision', '')), models.Q(('published__isnull', False), ('published_precision__in', ['year', 'month', 'day'])), _connector='OR'), name='document_published_has_precision'),
+            model_name="responsedocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("published__isnull", True), ("published_precision", "")),
+                    models.Q(
+                        ("published__isnull", False),
+                        ("published_precision__in", ["year", "month", "day"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="document_published_has_precision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsedocument',
-            constraint=models.UniqueConstraint(fields=('organisation', 'title'), name='document_title_unique_per_organisation'),
+            model_name="responsedocument",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "title"), name="document_title_unique_per_organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsedocument',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='document_text_not_empty'),
+            model_name="responsedocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="document_text_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ask',
-            constraint=models.UniqueConstraint(fields=('document', 'position'), name='ask_position_unique_in_document'),
+            model_name="ask",
+            constraint=models.UniqueConstraint(
+                fields=("document", "position"), name="ask_position_unique_in_document"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ask',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='ask_text_not_empty'),
+            model_name="ask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="ask_text_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ask',
-            constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='ask_position_from_one'),
+            model_name="ask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("position__gte", 1)), name="ask_position_from_one"
+            ),
         ),
     ]

@@ -9,7 +9,12 @@ from django.db import migrations
 
 EDITED_MODELS = {
     "responses": [
-        "organisation", "responsedocument", "ask", "assessment", "evidence", "historicalassessment",
+        "organisation",
+        "responsedocument",
+        "ask",
+        "assessment",
+        "evidence",
+        "historicalassessment",
     ],
     "recommendations": ["report", "chapter", "theme", "recommendation", "source"],
 }
@@ -39,7 +44,9 @@ def define_groups(apps):
             editors.permissions.add(view)
             actions = {
                 "responses": ("add", "change", "delete"),
-                "recommendations": ("add", "change") if model in ("recommendation", "source") else (),
+                "recommendations": ("add", "change")
+                if model in ("recommendation", "source")
+                else (),
             }[app_label]
             editors.permissions.add(
                 *Permission.objects.filter(

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('responses', '0005_search_indexes'),
+        ("responses", "0005_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='version',
+            model_name="assessment",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='historicalassessment',
-            name='version',
+            model_name="historicalassessment",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

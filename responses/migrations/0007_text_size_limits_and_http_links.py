@@ -5,60 +5,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('responses', '0006_assessment_version'),
+        ("responses", "0006_assessment_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ask',
-            name='text',
-            field=models.TextField(help_text='The ask exactly as worded in the document.', validators=[django.core.validators.MaxLengthValidator(10000)]),
+            model_name="ask",
+            name="text",
+            field=models.TextField(
+                help_text="The ask exactly as worded in the document.",
+                validators=[django.core.validators.MaxLengthValidator(10000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='assessment',
-            name='note',
-            field=models.TextField(blank=True, help_text='Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.', validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="assessment",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                help_text="Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.",
+                validators=[django.core.validators.MaxLengthValidator(20000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='assessment',
-            name='rationale',
-            field=models.TextField(blank=True, help_text="The judge's reasoning. For the organisation's own judgement, its own words.", validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="assessment",
+            name="rationale",
+            field=models.TextField(
+                blank=True,
+                help_text="The judge's reasoning. For the organisation's own judgement, its own words.",
+                validators=[django.core.validators.MaxLengthValidator(20000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalassessment',
-            name='note',
-            field=models.TextField(blank=True, help_text='Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.', validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="historicalassessment",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                help_text="Editorial note, e.g. a recommendation the judge cites that carereview does not yet hold.",
+                validators=[django.core.validators.MaxLengthValidator(20000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalassessment',
-            name='rationale',
-            field=models.TextField(blank=True, help_text="The judge's reasoning. For the organisation's own judgement, its own words.", validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="historicalassessment",
+            name="rationale",
+            field=models.TextField(
+                blank=True,
+                help_text="The judge's reasoning. For the organisation's own judgement, its own words.",
+                validators=[django.core.validators.MaxLengthValidator(20000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='description',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="organisation",
+            name="description",
+            field=models.TextField(
+                blank=True, validators=[django.core.validators.MaxLengthValidator(20000)]
+            ),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='website',
-            field=models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address starting http:// or https://.', schemes=['http', 'https'])]),
+            model_name="organisation",
+            name="website",
+            field=models.URLField(
+                blank=True,
+                max_length=500,
+                validators=[
+                    django.core.validators.URLValidator(
+                        message="Enter a web address starting http:// or https://.",
+                        schemes=["http", "https"],
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='responsedocument',
-            name='notes',
-            field=models.TextField(blank=True, help_text='How to read this document.', validators=[django.core.validators.MaxLengthValidator(20000)]),
+            model_name="responsedocument",
+            name="notes",
+            field=models.TextField(
+                blank=True,
+                help_text="How to read this document.",
+                validators=[django.core.validators.MaxLengthValidator(20000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='responsedocument',
-            name='text',
-            field=models.TextField(help_text='The full text, verbatim, without page furniture.', validators=[django.core.validators.MaxLengthValidator(5000000)]),
+            model_name="responsedocument",
+            name="text",
+            field=models.TextField(
+                help_text="The full text, verbatim, without page furniture.",
+                validators=[django.core.validators.MaxLengthValidator(5000000)],
+            ),
         ),
         migrations.AlterField(
-            model_name='responsedocument',
-            name='url',
-            field=models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Enter a web address starting http:// or https://.', schemes=['http', 'https'])], verbose_name='source URL'),
+            model_name="responsedocument",
+            name="url",
+            field=models.URLField(
+                blank=True,
+                max_length=500,
+                validators=[
+                    django.core.validators.URLValidator(
+                        message="Enter a web address starting http:// or https://.",
+                        schemes=["http", "https"],
+                    )
+                ],
+                verbose_name="source URL",
+            ),
         ),
     ]

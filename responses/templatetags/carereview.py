@@ -126,7 +126,11 @@ def filter_select(form, name: str, items=None, value: str = "pk", truncate: int 
         "name": name,
         "label": field.label,
         "options": [
-            (str(option), Truncator(text).chars(truncate) if truncate else text, str(option) == current)
+            (
+                str(option),
+                Truncator(text).chars(truncate) if truncate else text,
+                str(option) == current,
+            )
             for option, text in options
         ],
     }

@@ -24,13 +24,16 @@ class Command(BaseCommand):
     def handle(self, *args, force, **options):
         # Loading on every start would silently undo what admins corrected since.
         if Report.objects.filter(slug="final-report").exists() and not force:
-            self.stdout.write("The corpus is already loaded; nothing changed (use --force to reload).")
+            self.stdout.write(
+                "The corpus is already loaded; nothing changed (use --force to reload)."
+            )
             return
         with transaction.atomic():
             call_command("loaddata", *CORPUS_FIXTURES, verbosity=0)
             # loaddata bypasses save(), so give each judgement the "before" of its first change.
             for model in (Assessment, Evidence):
                 model.history.bulk_history_create(
-                    list(model.objects.all()), default_change_reason="Loaded from the shipped corpus"
+                    list(model.objects.all()),
+                    default_change_reason="Loaded from the shipped corpus",
                 )
         self.stdout.write(self.style.SUCCESS("Loaded the shipped corpus."))
