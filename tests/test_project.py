@@ -47,12 +47,14 @@ def test_editors_change_the_record_and_viewers_only_read_it():
     assert not viewer.has_perm("responses.change_assessment")
 
 
-def run_settings(**env):
+def run_settings(*, without=(), **env):
     import os
     import subprocess
     import sys
 
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", *without)
+    }
     return subprocess.run(
         [
             sys.executable,
@@ -80,3 +82,10 @@ def test_settings_read_debug_secret_key_and_hosts_from_the_environment():
         DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="carereview.example, a.test"
     )
     assert result.stdout.strip() == "False ['carereview.example', 'a.test']"
+
+
+def test_settings_refuse_to_run_without_a_database_url_and_say_how_to_get_one():
+    result = run_settings(without=["DATABASE_URL"])
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr
+    assert "python -m ops.postgres" in result.stderr
