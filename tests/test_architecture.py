@@ -1,0 +1,54 @@
+"""The house's arrows point one way (ARCHITECTURE.md): an import against them fails here."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("carereview", "recommendations", "responses", "browse", "matching", "ops")
+
+# What each package may not import.
+FORBIDDEN = {
+    "carereview": {"recommendations", "responses", "browse", "matching", "ops"},
+    "recommendations": {"responses", "browse", "matching", "ops"},
+    "responses": {"browse", "ops"},
+    "browse": {"ops"},
+    "matching": {"carereview", "recommendations", "responses", "browse", "ops", "django"},
+    "ops": set(),
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The top-level packages that the module at `path` imports, relative imports
+    resolved to its own package."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                found.add(path.relative_to(ROOT).parts[0])
+            elif node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_package_imports_against_the_arrows(package):
+    against = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+        for path in modules(package)
+    }
+    assert {module: names for module, names in against.items() if names} == {}
+
+
+def test_the_check_sees_imports_relative_and_absolute():
+    # matching/__init__.py imports its own modules relatively.
+    assert "matching" in imported_packages(ROOT / "matching" / "__init__.py")
+    assert {"responses", "django"} <= imported_packages(ROOT / "responses" / "models.py")
