@@ -1,11 +1,7 @@
 """Typo-tolerant search over organisations, asks and recommendations.
 
-`search` is the one way in, and it finds the same results, in the same order and with
-the same scores, on PostgreSQL and on SQLite. What it finds is defined once, here, in
-terms PostgreSQL answers from its GIN indexes; `_in_python` computes the same thing row
-by row for SQLite, with pg_trgm's arithmetic ported exactly (`word_similarity`), and
-tests/test_search.py checks the two against each other and against PostgreSQL's own
-functions.
+`search` is the one way in. What it finds is defined once, here, in terms PostgreSQL
+answers from its GIN indexes.
 
 Words are runs of letters and digits, compared lowercased (`recommendations.words`). An
 item is found by the query when one of its fields
@@ -26,14 +22,12 @@ identifier, found whole (score 100), never by its words.
 """
 
 import re
-import struct
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -47,7 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest
 
 from recommendations.models import Recommendation
 from recommendations.words import NOT_A_WORD, terms, words, words_vector
@@ -59,9 +53,6 @@ T = TypeVar("T")
 MIN_QUERY_LENGTH = 3
 # As long as the search box takes; a longer query only costs time, in Python or SQL.
 MAX_QUERY_LENGTH = 200
-# pg_trgm's default `pg_trgm.word_similarity_threshold`, which its `%>` operator (the one
-# the trigram indexes serve) compares with.
-LIKENESS = 0.6
 
 # Curly quotes as typed on phones and pasted from documents, read as straight ones.
 STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -124,12 +115,11 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
     if results.too_short or limit < 1:
         return results
     wanted = clean_query(query)
-    found = _in_postgresql if connection.vendor == "postgresql" else _in_python
     return SearchResults(
         query=query,
-        organisations=found(wanted, SEARCHED["organisations"](), limit=limit),
-        asks=found(wanted, SEARCHED["asks"](), limit=limit),
-        recommendations=found(wanted, SEARCHED["recommendations"](), limit=limit),
+        organisations=_hits(wanted, SEARCHED["organisations"](), limit=limit),
+        asks=_hits(wanted, SEARCHED["asks"](), limit=limit),
+        recommendations=_hits(wanted, SEARCHED["recommendations"](), limit=limit),
     )
 
 
@@ -148,10 +138,7 @@ SEARCHED: dict[str, Callable[[], Searched]] = {
 }
 
 
-# PostgreSQL: the rules as queries its indexes answer
-
-
-def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
+def _hits(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
     items = searched.items.order_by()
     query_words = words(wanted)
     # Rule 1, as a case-insensitive regular expression, which the trigram indexes serve.
@@ -213,121 +200,13 @@ def _in_postgresql(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
     # `limit` hold the phrase.
     ranked = (
         found.filter(~Exists(items.filter(holding).values("pk")[limit - 1 : limit]))
-        # The exact single-precision value, as `word_similarity` below computes it.
-        .annotate(similarity=Cast(similarity, FloatField()))
+        .annotate(similarity=similarity)
         .order_by(F("similarity").desc(), "pk")[:limit]
     )
     holders = {item.pk for item in held}
     hits += [
-        Hit(item=item, score=_score(item.similarity)) for item in ranked if item.pk not in holders
+        Hit(item=item, score=round(100 * item.similarity, 1))
+        for item in ranked
+        if item.pk not in holders
     ]
     return hits[:limit]
-
-
-# SQLite and anything else: the same rules, row by row in Python
-
-
-def _in_python(wanted: str, searched: Searched, *, limit: int) -> list[Hit]:
-    query_words = words(wanted)
-    query_terms = set(terms(wanted))
-    held, found, alike = [], [], []
-    for item in searched.items.order_by("pk"):
-        texts = {name: getattr(item, name) for name in searched.fields}
-        fields_words = [words(text) for text in texts.values()]
-        if any(_holds(field_words, query_words) for field_words in fields_words):
-            held.append(item)
-            continue
-        likeness = {name: word_similarity(wanted, text) for name, text in texts.items()}
-        whole = any(getattr(item, name).upper() == wanted.upper() for name in searched.exact_fields)
-        similarity = 1.0 if whole else max(likeness.values())
-        if (
-            whole
-            or query_terms <= {term for text in texts.values() for term in terms(text)}
-            or any(
-                alike_enough >= LIKENESS
-                for name, alike_enough in likeness.items()
-                if name not in searched.long_fields
-            )
-        ):
-            found.append((item, similarity))
-        elif similarity >= LIKENESS:
-            alike.append((item, similarity))
-    hits = [Hit(item=item, score=100.0) for item in held[:limit]]
-    # As on PostgreSQL, the long texts count only when the other rules found too few;
-    # the phrase's holders are among those found, as all its words are in them.
-    if len(held) + len(found) < limit:
-        found += alike
-    found.sort(key=lambda pair: (-pair[1], pair[0].pk))
-    hits += [Hit(item=item, score=_score(similarity)) for item, similarity in found]
-    return hits[:limit]
-
-
-def _holds(field_words: list[str], query_words: list[str]) -> bool:
-    n = len(query_words)
-    return any(field_words[i : i + n] == query_words for i in range(len(field_words) - n + 1))
-
-
-def _score(similarity: float) -> float:
-    return round(100 * similarity, 1)
-
-
-def _single(value: float) -> float:
-    """`value` rounded to single precision, as pg_trgm computes with float4."""
-    return struct.unpack("f", struct.pack("f", value))[0]
-
-
-def _trigrams(text: str) -> list[str]:
-    """pg_trgm's trigrams of `text`, in order: each word padded with two spaces before
-    and one after."""
-    found = []
-    for word in words(text):
-        padded = f"  {word} "
-        found += [padded[i : i + 3] for i in range(len(padded) - 2)]
-    return found
-
-
-def word_similarity(query: str, text: str) -> float:
-    """pg_trgm's `word_similarity(query, text)`: how much alike the query's trigrams are
-    to those of the stretch of `text` most like them, from 0 to 1. A port of pg_trgm's
-    `calc_word_similarity` and `iterative_match` (PostgreSQL 15), with its float4
-    arithmetic, so that the two agree to the last bit (tested against PostgreSQL)."""
-    wanted = set(_trigrams(query))
-    sequence = _trigrams(text)
-    if not wanted or not sequence:
-        return 0.0
-    found = [trigram in wanted for trigram in sequence]
-
-    def alike(count: int, stretch: int) -> float:
-        return _single(count / (len(wanted) + stretch - count))
-
-    # Of the stretch sequence[lower:i + 1]: its distinct trigrams, how many of them are
-    # the query's, and where each of them last occurs.
-    last_seen: dict[str, int] = {}
-    distinct = count = 0
-    lower = -1
-    best = 0.0
-    for i, trigram in enumerate(sequence):
-        if lower >= 0 or found[i]:
-            if trigram not in last_seen:
-                distinct += 1
-                count += found[i]
-            last_seen[trigram] = i
-        if not found[i]:
-            continue
-        if lower == -1:
-            lower, distinct = i, 1
-        # Try every later start for the stretch that ends here, and keep the best.
-        current = alike(count, distinct)
-        trial_count, trial_distinct, previous_lower = count, distinct, lower
-        for start in range(lower, i + 1):
-            trial = alike(trial_count, trial_distinct)
-            if trial > current:
-                current, distinct, lower, count = trial, trial_distinct, start, trial_count
-            if last_seen.get(sequence[start]) == start:
-                trial_distinct -= 1
-                trial_count -= found[start]
-        best = max(best, current)
-        for start in range(previous_lower, lower):
-            if last_seen.get(sequence[start]) == start:
-                del last_seen[sequence[start]]
-    return best

@@ -319,16 +319,14 @@ def machine() -> dict:
     except OSError:
         pass
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()"
-        )
+        cursor.execute("SELECT version()")
         database = cursor.fetchone()[0]
     return {
         "cpus": os.cpu_count(),
         "cpu": cpu,
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
-        "database": f"{connection.vendor}: {database.split(',')[0]}",
+        "database": database.split(",")[0],
     }
 
 
@@ -388,9 +386,8 @@ def run(
 
 def _analyse() -> None:
     # Fresh planner statistics after a bulk insert, as autovacuum would give in time.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def table(results: dict) -> str:

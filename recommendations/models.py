@@ -118,8 +118,7 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["chapter__number", "id"]
-        # Search's full-text and trigram indexes on PostgreSQL; see this app's migrations 0003
-        # and 0005.
+        # Search's full-text and trigram indexes; see this app's migrations 0003 and 0005.
         indexes = [
             GinIndex(words_vector("title", "text"), name="recommendation_words"),
             GinIndex(

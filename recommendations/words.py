@@ -5,7 +5,7 @@ apostrophes, the dots of a web address) only separates words.
 PostgreSQL's pg_trgm reads words this way. Its full-text parser does not: it keeps
 "www.gov.uk", "6.3" and "care-experienced" whole, as well as in parts. So the full-text
 vectors are built from the text with every run of other characters replaced by a space,
-and then both databases agree on what the words of a text are.
+and then the query's words, as Python reads them, are the words the vectors hold.
 
 That replacement is PostgreSQL's function `carereview_words` (this app's migration 0005):
 a function of its own, so that it can say what it costs. Written out as

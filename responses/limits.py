@@ -19,7 +19,7 @@ ASK_TEXT_CHARS = 10_000
 # notes, an organisation's description.
 NOTE_CHARS = 20_000
 
-# Short fields, which the database also enforces on PostgreSQL (varchar).
+# Short fields, which the database also enforces (varchar).
 ORGANISATION_NAME_CHARS = 200
 DOCUMENT_TITLE_CHARS = 300
 ASK_TITLE_CHARS = 200

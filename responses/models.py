@@ -92,8 +92,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # Search's trigram and full-text indexes on PostgreSQL (responses/search.py); see
-        # the migrations 0005_search_indexes and 0010_search_words_as_typed.
+        # Search's trigram and full-text indexes (browse/search.py); see the migrations
+        # 0005_search_indexes and 0010_search_words_as_typed.
         indexes = [
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm"),
             GinIndex(words_vector("name"), name="organisation_words"),
@@ -311,7 +311,7 @@ class Ask(models.Model):
 
     class Meta:
         ordering = ["document", "position"]
-        # Search's full-text and trigram indexes on PostgreSQL (responses/search.py).
+        # Search's full-text and trigram indexes (browse/search.py).
         indexes = [
             GinIndex(words_vector("title", "text"), name="ask_words"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ask_title_trgm"),

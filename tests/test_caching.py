@@ -36,24 +36,16 @@ def watched_tables() -> set[str]:
 
 
 def tables_renewing_the_version() -> set[str]:
-    """The tables with a trigger that renews the data version on insert, update and
-    delete (and truncate, on PostgreSQL), as the database reports them."""
+    """The tables with a statement-level trigger that renews the data version on insert,
+    update, delete and truncate, as the database reports them."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # tgtype: bit 0 row-level; 4 insert, 8 delete, 16 update, 32 truncate.
-            cursor.execute(
-                "SELECT tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc p "
-                "ON p.oid = t.tgfoid WHERE p.proname = 'renew_data_version' "
-                "AND t.tgtype & 1 = 0 AND t.tgtype & 60 = 60 AND t.tgenabled = 'O'"
-            )
-            return {table.strip('"') for (table,) in cursor.fetchall()}
-        cursor.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
-        events: dict[str, set[str]] = {}
-        for table, sql in cursor.fetchall():
-            found = re.search(r"AFTER (INSERT|UPDATE|DELETE) ON", sql)
-            if found and re.search(r'UPDATE "responses_dataversion" SET token = ', sql):
-                events.setdefault(table, set()).add(found.group(1))
-        return {table for table, kinds in events.items() if kinds == {"INSERT", "UPDATE", "DELETE"}}
+        # tgtype: bit 0 row-level; 4 insert, 8 delete, 16 update, 32 truncate.
+        cursor.execute(
+            "SELECT tgrelid::regclass::text FROM pg_trigger t JOIN pg_proc p "
+            "ON p.oid = t.tgfoid WHERE p.proname = 'renew_data_version' "
+            "AND t.tgtype & 1 = 0 AND t.tgtype & 60 = 60 AND t.tgenabled = 'O'"
+        )
+        return {table.strip('"') for (table,) in cursor.fetchall()}
 
 
 @pytest.mark.django_db

@@ -1,23 +1,14 @@
-"""Search forgives typos and finds organisations, asks and recommendations, and finds
-the same on both databases.
-
-The behaviour tests run on SQLite (the rules row by row in Python) and on PostgreSQL
-(full-text search and trigrams, from their indexes). On PostgreSQL the last tests also
-compare the two ways of searching on the same rows, and the Python port of pg_trgm's
-word similarity with PostgreSQL's own: what SQLite finds is what PostgreSQL finds.
-"""
-
-import io
+"""Search forgives typos and finds organisations, asks and recommendations, from
+PostgreSQL's full-text and trigram indexes; the last test checks that a query's words
+are the words of PostgreSQL's full-text vectors."""
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from browse import search as searching
 from browse.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
-from recommendations.words import NOT_A_WORD, terms, words
+from recommendations.words import terms
 from responses.models import Ask
 
 from . import factories
@@ -202,19 +193,10 @@ def test_search_page_lists_each_kind_of_result_and_fragment_swaps_alone(client, 
     assert 'href="/recommendations/6.x3/"' in fragment
 
 
-# Both databases find the same
+# The query's words are the words the full-text vectors hold
 
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="compares PostgreSQL's answers with the row-by-row search SQLite runs",
-)
-examples = settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-# Words of the corpus and their neighbours: what the tests draw texts and queries from.
+# Words of the corpus and their neighbours: what the test draws its texts from.
 VOCABULARY = [
     *("foster", "carer", "carers", "caring", "care-experienced", "children", "child's"),
     *("kinship", "staying", "close", "leaving", "home", "homes", "social", "workers"),
@@ -237,17 +219,11 @@ def _postgresql(sql: str, *params):
         return cursor.fetchone()[0]
 
 
-@on_postgresql
-@examples
-@given(query=text, searched=text)
-def test_word_similarity_is_postgresqls_to_the_last_bit(db, query, searched):
-    assert searching.word_similarity(query, searched) == _postgresql(
-        "SELECT word_similarity(%s, %s)::float8", query, searched
-    )
-
-
-@on_postgresql
-@examples
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(searched=text)
 def test_terms_are_the_words_of_postgresqls_full_text_vector(db, searched):
     lexemes = _postgresql(
@@ -255,54 +231,3 @@ def test_terms_are_the_words_of_postgresqls_full_text_vector(db, searched):
         searched,
     )
     assert set(lexemes) == set(terms(searched))
-
-
-@on_postgresql
-@examples
-@given(searched=text, phrase=st.lists(word, min_size=1, max_size=3))
-def test_a_phrase_is_held_alike_by_postgresqls_pattern_and_by_words(db, searched, phrase):
-    query_words = words(" ".join(phrase))
-    pattern = f"(^|{NOT_A_WORD})" + f"{NOT_A_WORD}+".join(query_words) + f"({NOT_A_WORD}|$)"
-    assert searching._holds(words(searched), query_words) == _postgresql(
-        "SELECT %s ~* %s", searched, pattern
-    )
-
-
-@pytest.fixture
-def larger_corpus(corpus):
-    """The shipped corpus and twenty synthetic organisations' asks, so that common words
-    are held by more than a page of results and rare ones by a few."""
-    call_command("seed_synthetic", organisations=20, seed=3, stdout=io.StringIO())
-
-
-def _same_everywhere(query: str, *, limits=(1, 3, 10)) -> None:
-    wanted = clean_query(query)
-    for kind, searched in searching.SEARCHED.items():
-        for limit in limits:
-            in_database = searching._in_postgresql(wanted, searched(), limit=limit)
-            row_by_row = searching._in_python(wanted, searched(), limit=limit)
-            assert [(hit.item.pk, hit.score) for hit in in_database] == [
-                (hit.item.pk, hit.score) for hit in row_by_row
-            ], (query, kind, limit)
-
-
-@on_postgresql
-def test_postgresql_finds_what_sqlite_finds_in_the_same_order_and_score(larger_corpus):
-    for query in [
-        *("staying close", "stayng close", "foster carers", "fostr", "kinship care"),
-        *("care experienced", "Become", "6.x3", "corporate parenting", "childrens homes"),
-        *("regional care co-operatives", "xqzv", "social workers caseloads", "reunificaton"),
-    ]:
-        _same_everywhere(query)
-
-
-@on_postgresql
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(query=st.lists(word, min_size=1, max_size=3).map(" ".join))
-def test_postgresql_finds_what_sqlite_finds_for_any_query_of_words(larger_corpus, query):
-    if not SearchResults(query=query).too_short:
-        _same_everywhere(query, limits=[10])

@@ -10,7 +10,10 @@ import secrets
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -124,10 +127,27 @@ def _production_env(tmp_path, **extra) -> dict:
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "carereview.example",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "STATIC_ROOT": str(tmp_path / "static"),
         **extra,
     }
+
+
+def _on_the_server(sql: str) -> None:
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(sql)
+
+
+@pytest.fixture
+def production_database() -> Iterator[str]:
+    """The DATABASE_URL of a new, empty database on the tests' server, dropped afterwards:
+    a production process migrates and writes, and must touch neither the tests' database
+    nor the one DATABASE_URL names."""
+    name = f"carereview_production_{secrets.token_hex(4)}"
+    _on_the_server(f"CREATE DATABASE {name}")
+    try:
+        yield urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+    finally:
+        _on_the_server(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
@@ -150,8 +170,12 @@ def test_production_mode_passes_every_deployment_check(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_mode_sends_the_security_headers_and_secure_cookies(tmp_path):
-    result = _run(["-c", PRODUCTION_PROBE], _production_env(tmp_path))
+def test_production_mode_sends_the_security_headers_and_secure_cookies(
+    tmp_path, production_database
+):
+    result = _run(
+        ["-c", PRODUCTION_PROBE], _production_env(tmp_path, DATABASE_URL=production_database)
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["plain"] == [301, "https://carereview.example/"]

@@ -1,16 +1,10 @@
 """Search's full-text index over recommendations' words as typed (the "simple"
 configuration, on the text with every run of other characters made a space), in place
-of English stems: so that PostgreSQL finds exactly what search finds on SQLite
-(responses/search.py)."""
+of English stems (browse/search.py)."""
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from recommendations.migration_operations import (
-    AddIndexOnPostgreSQL,
-    RemoveIndexOnPostgreSQL,
-    RunSQLOnPostgreSQL,
-)
 from recommendations.words import CREATE_WORDS_FUNCTION, DROP_WORDS_FUNCTION, words_vector
 
 
@@ -21,9 +15,9 @@ class Migration(migrations.Migration):
 
     operations = [
         # The words of a text, for this index and responses' (0010_search_words_as_typed).
-        RunSQLOnPostgreSQL(CREATE_WORDS_FUNCTION, reverse_sql=DROP_WORDS_FUNCTION),
-        RemoveIndexOnPostgreSQL(model_name="recommendation", name="recommendation_search_vector"),
-        AddIndexOnPostgreSQL(
+        migrations.RunSQL(CREATE_WORDS_FUNCTION, reverse_sql=DROP_WORDS_FUNCTION),
+        migrations.RemoveIndex(model_name="recommendation", name="recommendation_search_vector"),
+        migrations.AddIndex(
             model_name="recommendation",
             index=GinIndex(words_vector("title", "text"), name="recommendation_words"),
         ),

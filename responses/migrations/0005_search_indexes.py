@@ -1,12 +1,9 @@
-"""Search's indexes on PostgreSQL: full-text over an ask's title and text, and trigrams
-(pg_trgm) on each and on organisations' names, for misspelt words. SQLite gets none: it
-searches in Python."""
+"""Search's indexes: full-text over an ask's title and text, and trigrams (pg_trgm) on
+each and on organisations' names, for misspelt words."""
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-
-from recommendations.migration_operations import AddIndexOnPostgreSQL
 
 
 class Migration(migrations.Migration):
@@ -17,21 +14,21 @@ class Migration(migrations.Migration):
 
     operations = [
         # pg_trgm comes from recommendations' 0003_search_indexes.
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="ask",
             index=GinIndex(
                 SearchVector("title", "text", config="english"), name="ask_search_vector"
             ),
         ),
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="ask",
             index=GinIndex(fields=["title"], name="ask_title_trgm", opclasses=["gin_trgm_ops"]),
         ),
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="ask",
             index=GinIndex(fields=["text"], name="ask_text_trgm", opclasses=["gin_trgm_ops"]),
         ),
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="organisation",
             index=GinIndex(
                 fields=["name"], name="organisation_name_trgm", opclasses=["gin_trgm_ops"]

@@ -1,12 +1,9 @@
-"""Search's full-text index on organisations' names, on PostgreSQL: without it, finding
-a name by its words computes every organisation's tsvector. SQLite gets none: it
-searches in Python."""
+"""Search's full-text index on organisations' names: without it, finding a name by its
+words computes every organisation's tsvector."""
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-
-from recommendations.migration_operations import AddIndexOnPostgreSQL
 
 
 class Migration(migrations.Migration):
@@ -15,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexOnPostgreSQL(
+        migrations.AddIndex(
             model_name="organisation",
             index=GinIndex(
                 SearchVector("name", config="english"), name="organisation_search_vector"

@@ -1,12 +1,10 @@
 """Search's full-text indexes over organisations' and asks' words as typed (the "simple"
 configuration, on the text with every run of other characters made a space), in place
-of English stems: so that PostgreSQL finds exactly what search finds on SQLite
-(responses/search.py)."""
+of English stems (browse/search.py)."""
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from recommendations.migration_operations import AddIndexOnPostgreSQL, RemoveIndexOnPostgreSQL
 from recommendations.words import words_vector
 
 
@@ -17,13 +15,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        RemoveIndexOnPostgreSQL(model_name="organisation", name="organisation_search_vector"),
-        AddIndexOnPostgreSQL(
+        migrations.RemoveIndex(model_name="organisation", name="organisation_search_vector"),
+        migrations.AddIndex(
             model_name="organisation",
             index=GinIndex(words_vector("name"), name="organisation_words"),
         ),
-        RemoveIndexOnPostgreSQL(model_name="ask", name="ask_search_vector"),
-        AddIndexOnPostgreSQL(
+        migrations.RemoveIndex(model_name="ask", name="ask_search_vector"),
+        migrations.AddIndex(
             model_name="ask",
             index=GinIndex(words_vector("title", "text"), name="ask_words"),
         ),

@@ -7,8 +7,8 @@ from ops.backups import BackupError, back_up, database_label
 
 class Command(BaseCommand):
     help = (
-        "Back up the whole database to one file: pg_dump's custom format on PostgreSQL, "
-        "dumpdata's JSON on SQLite. Restore it with the restore command."
+        "Back up the whole database to one file, in pg_dump's custom format. Restore it "
+        "with the restore command."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "--output",
             type=Path,
             help="Where to write the backup (never overwritten); by default a new file in "
-            "backups/ named for the database and the time, UTC.",
+            "backups/ named for the time, UTC.",
         )
 
     def handle(self, *args, output, **options):
