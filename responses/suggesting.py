@@ -2,7 +2,8 @@
 
 Both `suggest_matches` and the admin's "suggest recommendations" action come here; the
 writing itself goes through `assessments.record`, which never lets an automatic
-suggestion replace a judgement made by a person or by the organisation itself.
+suggestion replace a judgement made by a person or by the organisation itself, nor say
+that an ask is absent.
 """
 
 from collections.abc import Callable, Sequence

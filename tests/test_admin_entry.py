@@ -456,6 +456,18 @@ def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
     assert assessment.status == Status.PARTLY
 
 
+def test_editing_refuses_an_automatic_suggestion_of_absent_with_a_message(editor_client, db):
+    assessment = factories.assessment(status="partly", judged_by="automatic")
+    response = editor_client.post(
+        _change_url(assessment),
+        factories.assessment_admin_form(assessment, status="absent", judged_by="automatic"),
+    )
+    assert response.status_code == 200
+    assert "An automatic suggestion cannot say an ask is absent" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.PARTLY
+
+
 def test_admin_is_for_staff_only(client, db):
     client.force_login(User.objects.create_user("reader", password="pw-reader-1"))
     response = client.get(reverse("admin:responses_ask_changelist"))
