@@ -1,7 +1,8 @@
 """The matcher: which of the Review's recommendations an ask most likely corresponds to.
 
-A plain package, with no database access: it is given texts and recommendations and
-ranks them. It never judges: a person, through `responses.assessments.record`, does.
+A plain package, with no database access and no import of the project's apps: it is given
+texts and recommendations and ranks them. It never judges, absence least of all: a
+person, through `responses.assessments.record`, does.
 """
 
 from .names import similar_names
@@ -9,20 +10,19 @@ from .normalise import normalise, normalise_words
 from .suggestions import (
     BATCH_SIZE,
     MATCH_THRESHOLD,
-    StatusSuggestion,
     Suggestion,
+    close_matches,
     evidence_quote,
     highlight,
     recommendation_text,
     suggest,
-    suggest_status,
 )
 
 __all__ = [
     "BATCH_SIZE",
     "MATCH_THRESHOLD",
-    "StatusSuggestion",
     "Suggestion",
+    "close_matches",
     "evidence_quote",
     "highlight",
     "normalise",
@@ -30,5 +30,4 @@ __all__ = [
     "recommendation_text",
     "similar_names",
     "suggest",
-    "suggest_status",
 ]

@@ -1,5 +1,11 @@
 """How well the matcher agrees with judgements people made: a gold file's asks, run
-through `matching.suggest`, and the figures that compare the two."""
+through `matching.suggest`, and the figures that compare the two.
+
+Besides recall, it measures the match threshold against the gold's absent verdicts: how
+often "no close match" falls on the asks the gold says were left out, and a close match on
+those it says were heard. carereview never stores "absent" from that (MATCH_THRESHOLD says
+why); the figure is there to show whether the threshold could ever bear such a verdict, next
+to what answering "heard" every time would score."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +36,9 @@ class Outcome:
     """The gold's refs that the database holds."""
     unknown: tuple[str, ...]
     """The gold's refs that the database does not hold."""
-    suggested_status: str
     suggestions: list[matching.Suggestion]
+    close: bool
+    """Whether any suggestion is a close match (`matching.close_matches`)."""
 
     @property
     def ranked_refs(self) -> list[str]:
@@ -50,21 +57,28 @@ class Outcome:
         return bool(self.expected & set(self.ranked_refs[:3]))
 
     @property
-    def absent_agrees(self) -> bool:
-        return (self.suggested_status == Status.ABSENT) == (self.gold.status == Status.ABSENT)
+    def threshold_agrees(self) -> bool:
+        """Whether "no close match" and the gold's absent coincide (or a close match and
+        the gold's heard)."""
+        return (not self.close) == (self.gold.status == Status.ABSENT)
 
 
 @dataclass(frozen=True)
 class Figures:
     top1_recall: float
     top3_recall: float
-    absent_accuracy: float
+    threshold_agreement: float
+    """The share of asks whose "no close match" or close match agrees with the gold's
+    absent or heard."""
+    always_heard_agreement: float
+    """The same share for answering "heard" every time: the threshold's bar to clear."""
     n: int
 
     def __str__(self):
         return (
             f"top1_recall={self.top1_recall:.2f} top3_recall={self.top3_recall:.2f} "
-            f"absent_accuracy={self.absent_accuracy:.2f} n={self.n}"
+            f"threshold_agreement={self.threshold_agreement:.2f} "
+            f"always_heard_agreement={self.always_heard_agreement:.2f} n={self.n}"
         )
 
 
@@ -100,13 +114,18 @@ def parse_gold(data: object) -> list[GoldAsk]:
     return asks
 
 
+def _share(count: int, *, of: Sequence) -> float:
+    return count / len(of) if of else 0.0
+
+
 def evaluate(
     *, gold: Sequence[GoldAsk], recommendations: Sequence[Recommendation]
 ) -> tuple[list[Outcome], Figures]:
     """Run the matcher on each gold ask against `recommendations` and compare.
 
     Recall counts the asks the gold says were heard (not absent) and that cite at least
-    one recommendation held here; absent accuracy counts every ask.
+    one recommendation held here; the threshold's agreement, and answering "heard" every
+    time, count every ask.
     """
     held = {r.ref for r in recommendations}
     ranked = matching.suggest(texts=[g.ask for g in gold], recommendations=recommendations)
@@ -115,16 +134,19 @@ def evaluate(
             gold=g,
             expected=frozenset(ref for ref in g.recommendations if ref in held),
             unknown=tuple(ref for ref in g.recommendations if ref not in held),
-            suggested_status=matching.suggest_status(suggestions=suggestions).status,
             suggestions=suggestions,
+            close=bool(matching.close_matches(suggestions=suggestions)),
         )
         for g, suggestions in zip(gold, ranked)
     ]
     heard = [o for o in outcomes if o.counts_for_recall]
     figures = Figures(
-        top1_recall=sum(o.top1 for o in heard) / len(heard) if heard else 0.0,
-        top3_recall=sum(o.top3 for o in heard) / len(heard) if heard else 0.0,
-        absent_accuracy=sum(o.absent_agrees for o in outcomes) / len(outcomes) if outcomes else 0.0,
+        top1_recall=_share(sum(o.top1 for o in heard), of=heard),
+        top3_recall=_share(sum(o.top3 for o in heard), of=heard),
+        threshold_agreement=_share(sum(o.threshold_agrees for o in outcomes), of=outcomes),
+        always_heard_agreement=_share(
+            sum(o.gold.status != Status.ABSENT for o in outcomes), of=outcomes
+        ),
         n=len(outcomes),
     )
     return outcomes, figures

@@ -72,8 +72,9 @@ def record(
     recommendation's text, and only realised or partly realised asks carry evidence.
     With `expected_version` (the version the writer read; 0 for "no judgement yet"), a
     judgement that has moved on since raises StaleJudgement.
-    Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values;
-    whatever is raised, nothing is written. The history records `user` and `reason`.
+    Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values,
+    among them an automatic suggestion of absent (Assessment's constraints, checked by
+    `full_clean` with their messages); whatever is raised, nothing is written. The history records `user` and `reason`.
     """
     current = Assessment.objects.select_for_update().filter(ask=ask).first()
     if expected_version is not None and expected_version != (current.version if current else 0):

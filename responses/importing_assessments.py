@@ -100,10 +100,11 @@ def import_assessments(
 ) -> ImportResult:
     """Apply the judgements in `file` (asks.csv opened as text with `newline=""`).
 
-    Every row is checked first: the header, the ask id, status, judged_by, recommendation
-    ref and that the evidence is quoted exactly from the recommendation. An ask whose
-    judgement would not change is left alone, so it gains no history. The organisation's
-    own judgement is never replaced unless `force`; without it such an ask is an error.
+    Every row is checked first: the header, the ask id, status, judged_by (never automatic
+    for absent), recommendation ref and that the evidence is quoted exactly from the
+    recommendation. An ask whose judgement would not change is left alone, so it gains no
+    history. The organisation's own judgement is never replaced unless `force`; without it
+    such an ask is an error.
     With any error nothing changes and the result lists every error with its line;
     otherwise every changed ask is recorded with `user` and `reason`, in one transaction.
     """
@@ -254,6 +255,16 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
     elif status in Status.values and status != Status.NOT_ASSESSED and not judged_by:
         errors.append(
             (line, f"an ask that is {status} needs judged_by ({', '.join(JudgedBy.values)}).")
+        )
+    elif status == Status.ABSENT and judged_by == JudgedBy.AUTOMATIC:
+        errors.append(
+            (
+                line,
+                (
+                    "an automatic suggestion cannot say an ask is absent; give judged_by "
+                    "editorial or organisation."
+                ),
+            )
         )
     ref, quote = row["recommendation_ref"], row["evidence"]
     if bool(ref) != bool(quote):

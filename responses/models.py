@@ -382,6 +382,17 @@ class Assessment(models.Model):
                 ),
                 name="assessment_judged_by_iff_assessed",
             ),
+            # Nothing below the matcher's threshold tells an ask the Review left out from
+            # one it took up (matching/suggestions.py, MATCH_THRESHOLD): absent is always
+            # a person's or the organisation's judgement.
+            models.CheckConstraint(
+                condition=~models.Q(judged_by=JudgedBy.AUTOMATIC, status=Status.ABSENT),
+                name="assessment_automatic_never_absent",
+                violation_error_message=(
+                    "An automatic suggestion cannot say an ask is absent: only a person or "
+                    "the organisation itself judges that the Final Report left an ask out."
+                ),
+            ),
         ]
 
     def __str__(self):

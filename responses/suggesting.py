@@ -2,7 +2,8 @@
 
 Both `suggest_matches` and the admin's "suggest recommendations" action come here; the
 writing itself goes through `assessments.record`, which never lets an automatic
-suggestion replace a judgement made by a person or by the organisation itself.
+suggestion replace a judgement made by a person or by the organisation itself, nor say
+that an ask is absent.
 """
 
 from collections.abc import Callable, Sequence
@@ -20,31 +21,33 @@ from .models import Ask, JudgedBy, Status
 @dataclass(frozen=True)
 class Stored:
     partly: int
-    absent: int
+    """Asks stored as partly realised, citing their close matches as evidence."""
+    no_close_match: int
+    """Asks with no close match, left not assessed for a person to judge."""
+    withdrawn: int
+    """Of those, asks whose earlier automatic suggestion was withdrawn."""
     skipped: int
     """Asks left alone because a person or the organisation had judged them."""
 
-    @property
-    def stored(self) -> int:
-        return self.partly + self.absent
-
     def __str__(self):
+        withdrawn = (
+            f" ({self.withdrawn} earlier automatic suggestion"
+            f"{'s' if self.withdrawn != 1 else ''} withdrawn)"
+            if self.withdrawn
+            else ""
+        )
         return (
-            f"Stored {self.stored} automatic suggestion{'s' if self.stored != 1 else ''}: "
-            f"{self.partly} partly realised, {self.absent} absent. Skipped {self.skipped} "
+            f"Stored {self.partly} automatic suggestion{'s' if self.partly != 1 else ''}, "
+            f"partly realised with evidence. {self.no_close_match} "
+            f"ask{'s' if self.no_close_match != 1 else ''} with no close match among the "
+            f"recommendations held, left for a person{withdrawn}. Skipped {self.skipped} "
             f"ask{'s' if self.skipped != 1 else ''} judged by a person or by the "
             "organisation itself."
         )
 
 
-def _rationale(status: matching.StatusSuggestion, best: matching.Suggestion | None) -> str:
-    if status.status == Status.ABSENT:
-        closest = f" (closest: {best.recommendation.ref}, {best.score:.1f})" if best else ""
-        return (
-            f"Automatic suggestion: no recommendation scored {matching.MATCH_THRESHOLD:.0f} "
-            f"or more out of 100{closest}. Not checked by a person."
-        )
-    cited = ", ".join(f"{m.recommendation.ref} ({m.score:.1f})" for m in status.matches)
+def _rationale(matches: list[matching.Suggestion]) -> str:
+    cited = ", ".join(f"{m.recommendation.ref} ({m.score:.1f})" for m in matches)
     return f"Automatic suggestion from shared words: {cited}. Not checked by a person."
 
 
@@ -56,10 +59,12 @@ def store_suggestions(
     user=None,
     on_progress: Callable[[int], None] = lambda done: None,
 ) -> Stored:
-    """Suggest a status and evidence for each of `asks` (with their assessments
-    selected) and store it as an automatic suggestion, all in one transaction. Asks that
-    a person or the organisation judged are skipped and counted. `on_progress` is told
-    how many more asks are dealt with, the skipped ones first."""
+    """Store, for each of `asks` (with their assessments selected) that has close
+    matches, an automatic suggestion: partly realised, citing them as evidence; all in
+    one transaction. An ask with no close match is never stored as absent: the matcher
+    cannot tell that the Review left it out, so it is left not assessed, and counted.
+    Asks that a person or the organisation judged are skipped and counted. `on_progress`
+    is told how many more asks are dealt with, the skipped ones first."""
     open_asks, skipped = [], 0
     for ask in asks:
         current = getattr(ask, "assessment", None)
@@ -70,30 +75,49 @@ def store_suggestions(
 
     on_progress(skipped)
 
-    counts = {Status.PARTLY: 0, Status.ABSENT: 0}
+    partly = no_close_match = withdrawn = 0
     for start in range(0, len(open_asks), matching.BATCH_SIZE):
         batch = open_asks[start : start + matching.BATCH_SIZE]
         ranked = matching.suggest(texts=[a.text for a in batch], recommendations=recommendations)
         for ask, suggestions in zip(batch, ranked):
-            status = matching.suggest_status(suggestions=suggestions)
-            assessments.record(
-                ask=ask,
-                status=status.status,
-                judged_by=JudgedBy.AUTOMATIC,
-                rationale=_rationale(status, suggestions[0] if suggestions else None),
-                evidence=[
-                    (
-                        m.recommendation,
-                        matching.evidence_quote(
-                            recommendation_text=m.recommendation.text,
-                            shared_words=m.shared_words,
-                        ),
-                    )
-                    for m in status.matches
-                ],
-                user=user,
-                reason="Automatic suggestion",
-            )
-            counts[status.status] += 1
+            matches = matching.close_matches(suggestions=suggestions)
+            if matches:
+                # Never realised: shared words cannot tell whether all of the ask was.
+                assessments.record(
+                    ask=ask,
+                    status=Status.PARTLY,
+                    judged_by=JudgedBy.AUTOMATIC,
+                    rationale=_rationale(matches),
+                    evidence=[
+                        (
+                            m.recommendation,
+                            matching.evidence_quote(
+                                recommendation_text=m.recommendation.text,
+                                shared_words=m.shared_words,
+                            ),
+                        )
+                        for m in matches
+                    ],
+                    user=user,
+                    reason="Automatic suggestion",
+                )
+                partly += 1
+                continue
+            no_close_match += 1
+            current = getattr(ask, "assessment", None)
+            # An earlier suggestion whose evidence the matcher no longer finds (the
+            # recommendations or the matcher changed since) would go on showing as if it
+            # still held, so it is withdrawn; its history keeps what it said.
+            if current is not None and current.judged_by == JudgedBy.AUTOMATIC:
+                assessments.record(
+                    ask=ask,
+                    status=Status.NOT_ASSESSED,
+                    judged_by=JudgedBy.AUTOMATIC,
+                    user=user,
+                    reason="Automatic suggestion withdrawn: no close match",
+                )
+                withdrawn += 1
         on_progress(len(batch))
-    return Stored(partly=counts[Status.PARTLY], absent=counts[Status.ABSENT], skipped=skipped)
+    return Stored(
+        partly=partly, no_close_match=no_close_match, withdrawn=withdrawn, skipped=skipped
+    )

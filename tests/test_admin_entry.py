@@ -263,6 +263,29 @@ def test_ask_page_shows_five_suggestions_with_shared_words_highlighted(editor_cl
     assert re.search(
         r"Partly realised\s+\(by the organisation itself\), citing <a [^>]+>6\.x3</a>", page
     )
+    assert "Close matches" in page and "No close match" not in page
+    assert "would say" not in page
+
+
+def test_ask_page_with_no_close_match_says_so_and_leaves_the_status_to_the_person(
+    editor_client, db
+):
+    factories.recommendation(text="Give kinship carers paid leave from work.")
+    ask = factories.ask(
+        document=factories.document(text="Lower speed limits near airports. Nothing else."),
+        text="Lower speed limits near airports.",
+    )
+    response = editor_client.get(_change_url(ask))
+    assert response.context["close_matches"] == []
+    section = response.content.decode().split('<section class="module suggestions"')[1]
+    assert "No close match among the recommendations held" in section
+    assert "Close matches" not in section and "would say" not in section
+    # Absent is only the person's own action, the form that ends the section.
+    absent_url = reverse("admin:responses_ask_absent", args=[ask.pk])
+    suggestions, absent_form = section.split(f'<form method="post" action="{absent_url}"')
+    assert "absent" not in suggestions.lower()
+    assert 'value="None of these: mark the ask absent"' in absent_form
+    assert not Assessment.objects.filter(ask=ask).exists()
 
 
 def test_linking_a_suggestion_records_an_editorial_judgement_with_its_quote(editor_client, db):
@@ -429,6 +452,18 @@ def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
     response = editor_client.post(_change_url(assessment), data)
     assert response.status_code == 200
     assert "Only realised or partly realised asks carry evidence" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.PARTLY
+
+
+def test_editing_refuses_an_automatic_suggestion_of_absent_with_a_message(editor_client, db):
+    assessment = factories.assessment(status="partly", judged_by="automatic")
+    response = editor_client.post(
+        _change_url(assessment),
+        factories.assessment_admin_form(assessment, status="absent", judged_by="automatic"),
+    )
+    assert response.status_code == 200
+    assert "An automatic suggestion cannot say an ask is absent" in response.content.decode()
     assessment.refresh_from_db()
     assert assessment.status == Status.PARTLY
 

@@ -35,6 +35,22 @@ def test_an_editor_replaces_the_organisations_own_judgement_only_with_force():
     assert (assessment.status, assessment.judged_by) == ("partly", "editorial")
 
 
+@pytest.mark.django_db
+def test_record_refuses_an_automatic_absent_with_a_message_and_writes_nothing():
+    suggestion = factories.assessment(status="unclear", judged_by="automatic")
+    with pytest.raises(
+        ValidationError, match="An automatic suggestion cannot say an ask is absent"
+    ):
+        record(ask=suggestion.ask, status="absent", judged_by="automatic")
+    with pytest.raises(
+        ValidationError, match="An automatic suggestion cannot say an ask is absent"
+    ):
+        record(ask=factories.ask(), status="absent", judged_by="automatic")
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.version) == ("unclear", 1)
+    assert Assessment.objects.count() == Assessment.history.count() == 1
+
+
 def test_may_replace_lets_anyone_replace_a_suggestion_or_nothing():
     assert may_replace(current=None, judged_by="automatic")
     assert may_replace(

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 
 from responses.models import Assessment, Evidence
@@ -34,6 +35,39 @@ def test_a_judgement_must_say_who_made_it():
 def test_not_assessed_is_nobodys_judgement():
     assert_refused(lambda: factories.assessment(status="not_assessed", judged_by="editorial"))
     assert factories.assessment(status="not_assessed", judged_by="").pk
+
+
+@pytest.mark.django_db
+def test_an_automatic_suggestion_is_never_absent():
+    assert_refused(lambda: factories.assessment(status="absent", judged_by="automatic"))
+    assert factories.assessment(status="partly", judged_by="automatic").pk
+    assert factories.assessment(status="absent", judged_by="editorial").pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_makes_automatic_absent_suggestions_not_assessed_and_keeps_it_in_history():
+    recommendation = factories.recommendation()
+    automatic = factories.assessment(
+        status="partly", judged_by="automatic", evidence=[recommendation]
+    )
+    editorial = factories.assessment(status="absent", judged_by="editorial")
+    MigrationExecutor(connection).migrate([("responses", "0010_search_words_as_typed")])
+    # As the matcher stored one before 0012 forbade it.
+    Assessment.objects.filter(pk=automatic.pk).update(status="absent")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    automatic.refresh_from_db()
+    assert (automatic.status, automatic.judged_by, automatic.rationale) == ("not_assessed", "", "")
+    assert automatic.version == 2
+    assert not automatic.evidence.exists()
+    latest = automatic.history.first()
+    assert (latest.status, latest.judged_by, latest.version) == ("not_assessed", "", 2)
+    assert "the matcher does not judge absence" in latest.history_change_reason
+    assert Evidence.history.filter(assessment_id=automatic.pk).first().history_type == "-"
+    editorial.refresh_from_db()
+    assert (editorial.status, editorial.judged_by) == ("absent", "editorial")
 
 
 @pytest.mark.django_db

@@ -10,7 +10,10 @@ from django.core.management.base import CommandError
 
 from tests import factories
 
-FIGURES = re.compile(r"top1_recall=\d\.\d\d top3_recall=\d\.\d\d absent_accuracy=\d\.\d\d n=\d+")
+FIGURES = re.compile(
+    r"top1_recall=\d\.\d\d top3_recall=\d\.\d\d threshold_agreement=\d\.\d\d "
+    r"always_heard_agreement=\d\.\d\d n=\d+"
+)
 SHIPPED_GOLD = Path(settings.BASE_DIR) / "fixtures" / "gold" / "together-trust.json"
 
 
@@ -66,7 +69,7 @@ def recommendations(db):
     ]
 
 
-def test_figures_count_hits_among_heard_asks_and_agreement_on_absent_among_all(
+def test_figures_count_hits_among_heard_asks_and_the_thresholds_agreement_on_absent_among_all(
     recommendations, tmp_path
 ):
     gold = _gold(
@@ -98,7 +101,21 @@ def test_figures_count_hits_among_heard_asks_and_agreement_on_absent_among_all(
             },
         ],
     )
-    assert _evaluate(gold)[-1] == "top1_recall=0.50 top3_recall=1.00 absent_accuracy=0.75 n=4"
+    lines = _evaluate(gold)
+    # Three asks agree: two heard with a close match, one absent with none; the pay scales
+    # ask has a close match though the gold says absent. Answering heard every time: 2.
+    assert lines[-1] == (
+        "top1_recall=0.50 top3_recall=1.00 threshold_agreement=0.75 always_heard_agreement=0.50 n=4"
+    )
+    suggested = [line.strip() for line in lines if line.strip().startswith("suggested:")]
+    assert [line.split(";")[0] for line in suggested] == [
+        "suggested: close match",
+        "suggested: close match",
+        "suggested: no close match",
+        "suggested: close match",
+    ]
+    assert lines[-2].startswith("threshold_agreement: how often no close match")
+    assert "never stores absent" in lines[-2]
 
 
 def test_refs_unknown_to_the_database_are_reported_not_fatal(recommendations, tmp_path):
@@ -116,7 +133,9 @@ def test_refs_unknown_to_the_database_are_reported_not_fatal(recommendations, tm
     )
     lines = _evaluate(gold)
     assert any("not in the database: 9.99" in line for line in lines)
-    assert lines[-1] == "top1_recall=1.00 top3_recall=1.00 absent_accuracy=1.00 n=1"
+    assert lines[-1] == (
+        "top1_recall=1.00 top3_recall=1.00 threshold_agreement=1.00 always_heard_agreement=1.00 n=1"
+    )
 
 
 @pytest.mark.parametrize(

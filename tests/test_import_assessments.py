@@ -261,3 +261,16 @@ def test_an_automatic_suggestion_never_replaces_a_persons_judgement_even_with_fo
     assert "line 2: an automatic suggestion may not replace" in message
     assessment.refresh_from_db()
     assert assessment.status == "absent"
+
+
+@pytest.mark.django_db
+def test_a_row_making_an_automatic_suggestion_absent_is_refused_with_its_line(client, tmp_path):
+    # An automatic suggestion, which another automatic one may replace, so only this is wrong.
+    assessment = factories.assessment(status="unclear", judged_by="automatic")
+    (row,) = exported(client)
+    row |= {"status": "absent", "judged_by": "automatic"}
+    message = run_failing(write(tmp_path, [row]))
+    assert "line 2: an automatic suggestion cannot say an ask is absent" in message
+    assert "Nothing imported: 1 error" in message
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.judged_by) == ("unclear", "automatic")

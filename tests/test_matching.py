@@ -1,6 +1,12 @@
 import io
+import os
+import subprocess
+import sys
+import textwrap
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -244,25 +250,81 @@ def test_an_edited_recommendation_is_compared_as_it_now_reads(recommendations):
     assert {"grandpar", "grandchild", "allow"} <= after[0].shared_words
 
 
-def test_status_is_absent_when_nothing_scores_above_the_threshold(recommendations):
+def test_nothing_is_a_close_match_when_nothing_scores_the_threshold(recommendations):
     [suggestions] = matching.suggest(
         texts=["Lower speed limits on motorways near airports"],
         recommendations=list(recommendations.values()),
     )
-    status = matching.suggest_status(suggestions=suggestions)
-    assert status.status == Status.ABSENT
-    assert status.matches == []
+    assert suggestions and suggestions[0].score < matching.MATCH_THRESHOLD
+    assert matching.close_matches(suggestions=suggestions) == []
 
 
-def test_status_is_partly_with_the_best_match_when_one_scores_above_the_threshold(recommendations):
+def test_the_best_match_is_close_when_it_scores_the_threshold(recommendations):
     [suggestions] = matching.suggest(
         texts=["Remove the intentionality test for homeless care leavers"],
         recommendations=list(recommendations.values()),
     )
-    status = matching.suggest_status(suggestions=suggestions)
-    assert status.status == Status.PARTLY
-    assert status.matches[0].recommendation == recommendations["housing"]
-    assert all(m.score >= matching.MATCH_THRESHOLD for m in status.matches)
+    close = matching.close_matches(suggestions=suggestions)
+    assert close[0].recommendation == recommendations["housing"]
+    assert all(m.score >= matching.MATCH_THRESHOLD for m in close)
+
+
+def _scored(*scores: float) -> list[matching.Suggestion]:
+    return [
+        matching.Suggestion(
+            recommendation=SimpleNamespace(ref=str(n), title="", text=""),
+            score=score,
+            shared_words=frozenset(),
+        )
+        for n, score in enumerate(scores)
+    ]
+
+
+def test_close_matches_are_those_near_the_best_and_at_or_above_the_threshold_up_to_the_limit():
+    # 32 is within the margin of 40 but fourth; 20 is above the threshold but far behind.
+    assert [m.score for m in matching.close_matches(suggestions=_scored(40, 35, 33, 32, 20))] == [
+        40,
+        35,
+        33,
+    ]
+    # Within the margin of the best, but below the threshold.
+    assert [m.score for m in matching.close_matches(suggestions=_scored(16, 14))] == [16]
+    assert [m.score for m in matching.close_matches(suggestions=_scored(15, 15))] == [15, 15]
+    assert matching.close_matches(suggestions=_scored(14.9)) == []
+    assert matching.close_matches(suggestions=[]) == []
+
+
+def test_the_matcher_imports_neither_django_nor_the_projects_apps(tmp_path):
+    # A fresh interpreter with no Django settings: the matcher ranks plain objects.
+    script = tmp_path / "plain.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from types import SimpleNamespace
+
+            import matching
+
+            kinship = SimpleNamespace(ref="1.1", title="Kinship", text="Pay kinship carers.")
+            [[best]] = matching.suggest(texts=["kinship carers"], recommendations=[kinship])
+            assert best.recommendation is kinship and matching.close_matches(suggestions=[best])
+            print(" ".join(sys.modules))
+            """
+        ),
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=settings.BASE_DIR,
+        env=environment | {"PYTHONPATH": str(settings.BASE_DIR)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    assert "matching" in loaded
+    assert not loaded & {"django", "carereview", "recommendations", "responses", "browse", "ops"}
 
 
 def test_evidence_quote_is_the_recommendations_clause_with_most_shared_words():
@@ -324,7 +386,7 @@ def document_with_asks(recommendations):
 
 
 def test_suggest_matches_stores_automatic_suggestions_for_asks_nobody_judged(document_with_asks):
-    document, (homeless, _, airports) = document_with_asks
+    document, (homeless, kinship, _) = document_with_asks
     output = _run_suggest_matches("--document", str(document.pk))
 
     homeless_judgement = Assessment.objects.get(ask=homeless)
@@ -332,8 +394,19 @@ def test_suggest_matches_stores_automatic_suggestions_for_asks_nobody_judged(doc
     assert homeless_judgement.status == Status.PARTLY
     evidence = homeless_judgement.evidence.get()
     assert evidence.quote in evidence.recommendation.text
-    assert Assessment.objects.get(ask=airports).status == Status.ABSENT
-    assert "Stored 3 automatic suggestions" in output
+    assert Assessment.objects.get(ask=kinship).status == Status.PARTLY
+    assert "Stored 2 automatic suggestions, partly realised with evidence." in output
+
+
+def test_suggest_matches_never_stores_absent_and_counts_asks_with_no_close_match(
+    document_with_asks,
+):
+    document, (_, _, airports) = document_with_asks
+    output = _run_suggest_matches("--document", str(document.pk))
+
+    assert not Assessment.objects.filter(ask=airports).exists()
+    assert not Assessment.objects.filter(status=Status.ABSENT).exists()
+    assert "1 ask with no close match among the recommendations held, left for a person." in output
 
 
 @pytest.mark.parametrize("judged_by", [JudgedBy.EDITORIAL, JudgedBy.ORGANISATION])
@@ -358,9 +431,33 @@ def test_suggest_matches_never_overwrites_a_judgement_by_a_person_or_the_organis
 
 def test_suggest_matches_refreshes_its_own_earlier_suggestions(document_with_asks):
     document, (homeless, _, _) = document_with_asks
-    record(ask=homeless, status=Status.ABSENT, judged_by=JudgedBy.AUTOMATIC)
+    record(ask=homeless, status=Status.UNCLEAR, judged_by=JudgedBy.AUTOMATIC)
     _run_suggest_matches("--document", str(document.pk))
     assert Assessment.objects.get(ask=homeless).status == Status.PARTLY
+
+
+def test_suggest_matches_withdraws_its_earlier_suggestion_for_an_ask_with_no_close_match(
+    document_with_asks, recommendations
+):
+    document, (_, _, airports) = document_with_asks
+    kinship = recommendations["kinship"]
+    record(
+        ask=airports,
+        status=Status.PARTLY,
+        judged_by=JudgedBy.AUTOMATIC,
+        evidence=[(kinship, kinship.text)],
+    )
+
+    output = _run_suggest_matches("--document", str(document.pk))
+
+    withdrawn = Assessment.objects.get(ask=airports)
+    assert (withdrawn.status, withdrawn.judged_by) == (Status.NOT_ASSESSED, "")
+    assert not withdrawn.evidence.exists()
+    assert [h.status for h in withdrawn.history.order_by("history_id")] == [
+        Status.PARTLY,
+        Status.NOT_ASSESSED,
+    ]
+    assert "left for a person (1 earlier automatic suggestion withdrawn)" in output
 
 
 def test_suggest_matches_refuses_an_unknown_document(db):

@@ -118,10 +118,11 @@ class AskAdmin(admin.ModelAdmin):
                     ),
                 }
             )
-        status = matching.suggest_status(suggestions=suggestions)
         return {
             "suggestion_rows": rows,
-            "suggested_status": Status(status.status).label,
+            # Offered as evidence to read, never as a status: the person judges.
+            "close_matches": matching.close_matches(suggestions=suggestions),
+            "match_threshold": matching.MATCH_THRESHOLD,
             "ask_pieces": matching.highlight(
                 text=ask.text,
                 shared_words=frozenset().union(*(s.shared_words for s in suggestions)),

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from matching import MATCH_THRESHOLD
 from ops.evaluation import GoldFileError, evaluate, parse_gold
 from recommendations.models import Recommendation
 
@@ -15,7 +16,8 @@ def _short(text: str, length: int = 90) -> str:
 class Command(BaseCommand):
     help = (
         "Run the matcher on a gold file's asks against the recommendations in the database "
-        "and print, per ask, the expected and suggested recommendations, then the figures."
+        "and print, per ask, the expected and suggested recommendations, then what the "
+        "figures mean and the figures."
     )
 
     def add_arguments(self, parser):
@@ -46,7 +48,7 @@ class Command(BaseCommand):
         for number, outcome in enumerate(outcomes, start=1):
             mark = (
                 "ok"
-                if outcome.absent_agrees and (outcome.top3 or not outcome.counts_for_recall)
+                if outcome.threshold_agrees and (outcome.top3 or not outcome.counts_for_recall)
                 else "--"
             )
             self.stdout.write(
@@ -57,11 +59,16 @@ class Command(BaseCommand):
             suggested = ", ".join(
                 f"{s.recommendation.ref} ({s.score:.1f})" for s in outcome.suggestions[:3]
             )
-            self.stdout.write(
-                f"       suggested: {outcome.suggested_status}; best {suggested or 'none'}"
-            )
+            close = "close match" if outcome.close else "no close match"
+            self.stdout.write(f"       suggested: {close}; best {suggested or 'none'}")
             if outcome.unknown:
                 self.stdout.write(f"       not in the database: {' '.join(outcome.unknown)}")
             elif outcome.gold.status != "absent" and not outcome.expected:
                 self.stdout.write("       cites no recommendation: left out of recall")
+        self.stdout.write(
+            f"threshold_agreement: how often no close match (no score of {MATCH_THRESHOLD:.0f} "
+            "or more) fell on an ask the gold says absent, and a close match on one it says "
+            "heard; always_heard_agreement: the same for answering heard every time. A "
+            "measurement of the threshold: carereview never stores absent from it."
+        )
         self.stdout.write(str(figures))

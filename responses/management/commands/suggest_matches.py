@@ -8,8 +8,10 @@ from responses.suggesting import store_suggestions
 
 class Command(BaseCommand):
     help = (
-        "Suggest a status and evidence for asks, stored as automatic suggestions. Asks "
-        "judged by a person or by the organisation itself are left as they are."
+        "Store an automatic suggestion, partly realised with evidence, for each ask with a "
+        "close match among the recommendations; asks with none are left for a person, never "
+        "stored absent. Asks judged by a person or by the organisation itself are left as "
+        "they are."
     )
 
     def add_arguments(self, parser):
