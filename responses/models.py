@@ -1,4 +1,5 @@
-"""What organisations asked the Review for, and whether the Review delivered it."""
+"""What organisations asked the Review for, whether the Review delivered it, and whether
+the Government took it up."""
 
 import datetime
 
@@ -25,15 +26,33 @@ class Status(models.TextChoices):
     UNCLEAR = "unclear", "Unclear: too vague to judge"
     NOT_ASSESSED = "not_assessed", "Not assessed"
 
+    @property
+    def government_label(self) -> str:
+        """The status as a judgement of the Government's response, which takes an ask up
+        rather than realising it."""
+        return {
+            "realised": "Taken up",
+            "partly": "Partly taken up",
+            "absent": "Not taken up",
+        }.get(self.value, self.label)
+
 
 # Statuses that say the Review recommended (some of) what was asked.
 HEARD = (Status.REALISED, Status.PARTLY)
+# The statuses a judgement of the Government's response takes; an ask nobody has judged
+# that way has none, rather than one saying "not assessed".
+GOVERNMENT_STATUSES = (Status.REALISED, Status.PARTLY, Status.ABSENT, Status.UNCLEAR)
 
 
 class JudgedBy(models.TextChoices):
     ORGANISATION = "organisation", "The organisation itself"
     EDITORIAL = "editorial", "Editorial"
     AUTOMATIC = "automatic", "Automatic suggestion"
+
+
+# The matcher compares an ask with the Final Report's recommendations only: what the
+# Government did is judged by the organisation or an editor.
+GOVERNMENT_JUDGES = (JudgedBy.ORGANISATION, JudgedBy.EDITORIAL)
 
 
 class OrganisationKind(models.TextChoices):
@@ -51,6 +70,10 @@ class DocumentKind(models.TextChoices):
     # A digest quotes the Review back to its readers: its points are not asks.
     CASE_FOR_CHANGE_DIGEST = "case_for_change_digest", "Digest of the Case for Change"
     FINAL_REPORT_ASSESSMENT = "final_report_assessment", "Assessment of the Final Report"
+    GOVERNMENT_RESPONSE_ASSESSMENT = (
+        "government_response_assessment",
+        "Assessment of the Government's response",
+    )
     OTHER = "other", "Other"
 
 
@@ -234,7 +257,7 @@ class AskQuerySet(models.QuerySet):
     def with_comparison(self):
         """Everything a comparison row shows, in a constant number of queries."""
         return self.select_related(
-            "document__organisation", "assessment", "restates__document"
+            "document__organisation", "assessment", "government_assessment", "restates__document"
         ).prefetch_related(
             "themes",
             models.Prefetch(
@@ -242,6 +265,10 @@ class AskQuerySet(models.QuerySet):
                 queryset=Evidence.objects.select_related(
                     "recommendation__chapter", "recommendation__report"
                 ).prefetch_related("recommendation__sources"),
+            ),
+            models.Prefetch(
+                "government_assessment__named",
+                queryset=NamedRecommendation.objects.select_related("recommendation"),
             ),
         )
 
@@ -430,6 +457,177 @@ class Evidence(models.Model):
         if self.recommendation_id and self.quote and self.quote not in self.recommendation.text:
             raise ValidationError(
                 {"quote": "The evidence must be quoted exactly from the recommendation's text."}
+            )
+
+
+def missing_lines(text: str, *, source: str) -> list[str]:
+    """The lines of `text` that do not occur word for word in `source`: none when `text`
+    quotes it faithfully, a sentence or passage a line."""
+    return [line for line in text.splitlines() if line.strip() and line not in source]
+
+
+class GovernmentAssessment(models.Model):
+    """Whether the Government's response took an ask up, who says so, and the
+    recommendations that judgement names. Apart from the ask's `Assessment`, which judges
+    the Final Report: an ask may carry both, each with its own judge and evidence, and
+    neither's status ever stands for the other's."""
+
+    ask = models.OneToOneField(Ask, on_delete=models.PROTECT, related_name="government_assessment")
+    status = models.CharField(
+        max_length=20, choices=[(s.value, s.government_label) for s in GOVERNMENT_STATUSES]
+    )
+    judged_by = models.CharField(
+        max_length=20, choices=[(j.value, j.label) for j in GOVERNMENT_JUDGES]
+    )
+    rationale = models.TextField(
+        blank=True,
+        help_text=(
+            "The judge's reasoning. For the organisation's own judgement, sentences of its "
+            "document exactly as written, one a line."
+        ),
+        validators=[MaxLengthValidator(limits.NOTE_CHARS)],
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="Editorial note, in our words.",
+        validators=[MaxLengthValidator(limits.NOTE_CHARS)],
+    )
+    recommendations = models.ManyToManyField(
+        Recommendation,
+        through="NamedRecommendation",
+        related_name="government_assessments",
+        blank=True,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking, as on Assessment (responses/assessments.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "assessment of the Government's response"
+        verbose_name_plural = "assessments of the Government's response"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=GOVERNMENT_STATUSES),
+                name="government_assessment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(judged_by__in=GOVERNMENT_JUDGES),
+                name="government_assessment_judged_by_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ask}: {self.get_status_display()} (Government's response)"
+
+    def clean(self):
+        if self.judged_by != JudgedBy.ORGANISATION or not self.ask_id:
+            return
+        if missing := missing_lines(self.rationale, source=self.ask.document.text):
+            raise ValidationError(
+                {
+                    "rationale": (
+                        "The organisation's own judgement quotes its document word for word, "
+                        f"one sentence a line; not found there: “{missing[0]}”."
+                    )
+                }
+            )
+
+
+class NamedRecommendation(models.Model):
+    """A recommendation that an assessment of the Government's response is about, with
+    the words of the organisation's document that name it."""
+
+    assessment = models.ForeignKey(
+        GovernmentAssessment, on_delete=models.CASCADE, related_name="named"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="named_by_government_assessments"
+    )
+    named_as = models.TextField(
+        help_text="The words of the ask's document that name the recommendation, exactly.",
+        validators=[MaxLengthValidator(limits.ASK_TEXT_CHARS)],
+    )
+
+    # Kept with the assessment's own history, as Evidence is.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "recommendation named"
+        verbose_name_plural = "recommendations named"
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "recommendation"],
+                name="named_recommendation_once_per_assessment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(named_as=""), name="named_recommendation_named_as_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation.ref}: {self.named_as[:60]}"
+
+    def clean(self):
+        if (
+            self.assessment_id
+            and self.named_as
+            and self.named_as not in self.assessment.ask.document.text
+        ):
+            raise ValidationError(
+                {
+                    "named_as": (
+                        "The words naming a recommendation must be quoted exactly from the "
+                        "ask's document."
+                    )
+                }
+            )
+
+
+class OrganisationNoteQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(document__organisation=organisation).select_related("document")
+
+
+class OrganisationNote(models.Model):
+    """A remark in one of an organisation's documents that judges no particular ask, such
+    as an overall verdict or an aside: shown as a note, never as a verdict or counted."""
+
+    document = models.ForeignKey(
+        ResponseDocument, on_delete=models.CASCADE, related_name="organisation_notes"
+    )
+    note = models.TextField(
+        help_text="What the remark says, in our words.",
+        validators=[MaxLengthValidator(limits.NOTE_CHARS)],
+    )
+    evidence = models.TextField(
+        help_text="The sentence of the document that makes the remark, exactly as written.",
+        validators=[MaxLengthValidator(limits.ASK_TEXT_CHARS)],
+    )
+
+    objects = OrganisationNoteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(note=""), name="organisation_note_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(evidence=""), name="organisation_note_evidence_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.note[:80]
+
+    def clean(self):
+        if self.document_id and self.evidence and self.evidence not in self.document.text:
+            raise ValidationError(
+                {"evidence": "The evidence must be quoted exactly from the document's text."}
             )
 
 

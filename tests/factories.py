@@ -4,7 +4,16 @@ import datetime
 import itertools
 
 from recommendations.models import Chapter, Recommendation, Report, Theme
-from responses.models import Ask, Assessment, Evidence, Organisation, ResponseDocument
+from responses.models import (
+    Ask,
+    Assessment,
+    Evidence,
+    GovernmentAssessment,
+    NamedRecommendation,
+    Organisation,
+    OrganisationNote,
+    ResponseDocument,
+)
 
 _n = itertools.count(1)
 
@@ -88,6 +97,32 @@ def assessment(*, evidence=(), **fields) -> Assessment:
             assessment=made, recommendation=recommendation_, quote=recommendation_.text[:20]
         )
     return made
+
+
+def government_assessment(*, named=(), **fields) -> GovernmentAssessment:
+    """A judgement of the Government's response, naming each recommendation of `named` in
+    the first words of the ask's document."""
+    if "ask" not in fields:
+        fields["ask"] = ask()
+    defaults = {"status": "partly", "judged_by": "editorial", "rationale": "Because."}
+    made = GovernmentAssessment.objects.create(**defaults | fields)
+    for recommendation_ in named:
+        NamedRecommendation.objects.create(
+            assessment=made,
+            recommendation=recommendation_,
+            named_as=made.ask.document.text.split(" ")[0],
+        )
+    return made
+
+
+def organisation_note(**fields) -> OrganisationNote:
+    if "document" not in fields:
+        fields["document"] = document()
+    defaults = {
+        "note": "An overall remark.",
+        "evidence": fields["document"].text.split(".")[0] + ".",
+    }
+    return OrganisationNote.objects.create(**defaults | fields)
 
 
 def assessment_admin_form(assessment: Assessment, **fields) -> dict:

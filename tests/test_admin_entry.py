@@ -60,6 +60,9 @@ def test_every_model_of_both_apps_is_in_admin():
         "responses.ask",
         "responses.assessment",
         "responses.evidence",
+        "responses.governmentassessment",
+        "responses.namedrecommendation",
+        "responses.organisationnote",
     ],
 )
 def test_each_list_searches_and_filters_the_corpus(admin_client, corpus, model_name):

@@ -129,6 +129,12 @@ def adding_a_source():
     Source.objects.create(recommendation=recommendation, url="https://example.org/")
 
 
+def judging_the_governments_response():
+    ask = factories.ask()
+    yield
+    assessments.record_government(ask=ask, status="absent", judged_by="editorial")
+
+
 WRITES = [
     saving_a_model,
     bulk_creating,
@@ -141,6 +147,7 @@ WRITES = [
     seeding_a_synthetic_corpus,
     clearing_the_synthetic_corpus,
     adding_a_source,
+    judging_the_governments_response,
 ]
 
 

@@ -14,82 +14,13 @@ from ..models import (
     Evidence,
     JudgedBy,
 )
-from .common import HistoryToReadOnly, admin_url
+from .common import HistoryToReadOnly, JudgementForm, admin_url
 
 
-class AssessmentForm(forms.ModelForm):
-    # The version the editor started from (0 for a new judgement): see `clean`.
-    based_on_version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        error_messages={"required": "This form has no version: reload the page and edit again."},
-    )
-    replace_organisation_judgement = forms.BooleanField(
-        required=False,
-        help_text="The organisation's own judgement is replaced only when this is ticked.",
-    )
-    change_reason = forms.CharField(
-        required=False,
-        max_length=100,
-        label="Reason for the change",
-        help_text="Kept in the history.",
-    )
-
+class AssessmentForm(JudgementForm):
     class Meta:
         model = Assessment
         fields = ["ask", "status", "judged_by", "rationale", "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["based_on_version"].initial = self.instance.version if self.instance.pk else 0
-
-    def clean(self):
-        cleaned = super().clean()
-        self._refuse_if_stale(cleaned.get("based_on_version"))
-        ask, judged_by = (
-            cleaned.get("ask") or getattr(self.instance, "ask", None),
-            cleaned.get("judged_by"),
-        )
-        if ask is None or judged_by is None:
-            return cleaned
-        current = Assessment.objects.filter(ask=ask).first()
-        if not assessments.may_replace(
-            current=current,
-            judged_by=judged_by or JudgedBy.EDITORIAL,
-            force=cleaned.get("replace_organisation_judgement", False),
-        ):
-            raise ValidationError(
-                f"This ask is judged by {current.get_judged_by_display().lower()}; "
-                "that judgement may not be replaced this way."
-            )
-        return cleaned
-
-    def _refuse_if_stale(self, version: int | None) -> None:
-        """Refuse a save based on an older version than the stored one, saying what the
-        other editor changed. The editor's input stays in the form, now based on the
-        stored version: saving again replaces the other change on purpose, not unseen."""
-        if version is None or not self.instance.pk:
-            return
-        # Locked until the admin's transaction ends, so nobody saves between check and write.
-        current = Assessment.objects.select_for_update().get(pk=self.instance.pk)
-        if current.version == version:
-            return
-        self.data = self.data.copy()
-        self.data[self.add_prefix("based_on_version")] = current.version
-        raise ValidationError(
-            [
-                (
-                    "Someone else saved this judgement while you were editing it, so yours "
-                    "was not saved."
-                ),
-                *assessments.changes_since(current, version=version),
-                (
-                    "Your changes are still in the form below. Compare them with the above, "
-                    "then save again to replace them with yours, or reload the page to start "
-                    "from the saved judgement."
-                ),
-            ]
-        )
 
 
 class EvidenceFormSet(forms.BaseInlineFormSet):
