@@ -135,6 +135,12 @@ def judging_the_governments_response():
     assessments.record_government(ask=ask, status="absent", judged_by="editorial")
 
 
+def adding_round_2_to_an_earlier_corpus():
+    call_command("loaddata", "recommendations.json", "responses.json", verbosity=0)
+    yield
+    call_command("load_corpus", **QUIET)
+
+
 WRITES = [
     saving_a_model,
     bulk_creating,
@@ -148,6 +154,7 @@ WRITES = [
     clearing_the_synthetic_corpus,
     adding_a_source,
     judging_the_governments_response,
+    adding_round_2_to_an_earlier_corpus,
 ]
 
 

@@ -33,7 +33,9 @@ def test_the_shipped_gold_file_holds_together_trusts_own_thirteen_judgements(cor
     from responses.models import Assessment
 
     gold = json.loads(SHIPPED_GOLD.read_text(encoding="utf-8"))
-    own = Assessment.objects.filter(judged_by="organisation").select_related("ask")
+    own = Assessment.objects.filter(
+        judged_by="organisation", ask__document__organisation__slug="together-trust"
+    ).select_related("ask")
     assert sorted(g["ask"] for g in gold) == sorted(a.ask.text for a in own)
     for entry in gold:
         assessment = own.get(ask__text=entry["ask"])

@@ -227,3 +227,12 @@ def test_a_viewer_cannot_add_a_verdict_on_the_government(client, ask):
     url = reverse("admin:responses_governmentassessment_add")
     assert client.post(url, government_form(ask)).status_code == 403
     assert not GovernmentAssessment.objects.exists()
+
+
+def test_admin_shows_each_verdict_on_the_government_and_note_with_its_history(admin_client, corpus):
+    for shipped in (GovernmentAssessment.objects.first(), OrganisationNote.objects.first()):
+        name = shipped._meta.model_name
+        change = reverse(f"admin:responses_{name}_change", args=[shipped.pk])
+        assert admin_client.get(change).status_code == 200
+        history = admin_client.get(reverse(f"admin:responses_{name}_history", args=[shipped.pk]))
+        assert "Loaded from the shipped corpus" in history.content.decode()

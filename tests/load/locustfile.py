@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 def _corpus(model: str, field: str | None) -> list:
     rows = []
-    for name in ("recommendations.json", "responses.json"):
+    for name in ("recommendations.json", "responses.json", "responses_round2.json"):
         rows += json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return [
         row["pk"] if field is None else row["fields"][field]
