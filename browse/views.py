@@ -16,6 +16,7 @@ from recommendations.models import Chapter, Recommendation, Report, Theme
 from responses.models import (
     Ask,
     Organisation,
+    OrganisationNote,
     ResponseDocument,
     Status,
     with_demand,
@@ -207,6 +208,7 @@ def organisation(request, slug):
         "digest_points": list(
             Ask.objects.for_organisation(organisation).digest_points().select_related("document")
         ),
+        "organisation_notes": list(OrganisationNote.objects.for_organisation(organisation)),
     }
     return _render(request, "browse/organisation.html", context, fragment="comparison")
 

@@ -146,8 +146,9 @@ def assessment_admin_form(assessment: Assessment, **fields) -> dict:
 def world(*, size: int) -> list[Organisation]:
     """`size` organisations, each with everything the pages show: a response whose asks
     cover every status (with themes, evidence from sourced recommendations, an absent
-    ask and one restating an earlier wording) and a digest whose points are not asks.
-    Call again to add as much again; returns the organisations made."""
+    ask and one restating an earlier wording, which also carries a judgement of the
+    Government's response), a note that is no verdict, and a digest whose points are not
+    asks. Call again to add as much again; returns the organisations made."""
     from recommendations.models import Source
 
     made = []
@@ -186,6 +187,8 @@ def world(*, size: int) -> list[Organisation]:
         assessment(
             ask=restating, status="partly", judged_by="organisation", evidence=recommendations[:1]
         )
+        government_assessment(ask=restating, status="absent", named=recommendations[1:2])
+        organisation_note(document=later)
         _themed_ask(later, shared_theme)
         digest = document(organisation=organisation_, kind="case_for_change_digest")
         ask(document=digest)

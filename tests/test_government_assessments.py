@@ -1,6 +1,9 @@
 """Judgements of the Government's response: kept apart from the Final Report's, written
-through `assessments.record_government` under the same rules as `record`, and never
-counted as the Final Report's status."""
+through `assessments.record_government` under the same rules as `record`, shown labelled
+on the organisation's page, and never counted as the Final Report's status. Organisations'
+notes are shown as notes, never as verdicts."""
+
+import re
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -227,6 +230,55 @@ def test_a_viewer_cannot_add_a_verdict_on_the_government(client, ask):
     url = reverse("admin:responses_governmentassessment_add")
     assert client.post(url, government_form(ask)).status_code == 403
     assert not GovernmentAssessment.objects.exists()
+
+
+# --- The organisation's page ----------------------------------------------------------------
+
+
+def row_of(html: str, ask: Ask) -> str:
+    return re.search(
+        rf'<tr class="govuk-table__row" id="ask-{ask.pk}">(.*?)</tr>', html, re.DOTALL
+    )[1]
+
+
+def test_the_organisation_page_shows_the_verdict_on_the_government_labelled_apart(client, corpus):
+    ask = Ask.objects.get(text__startswith="NYAS calls on the UK Government")
+    html = client.get(ask.document.organisation.get_absolute_url()).content.decode()
+    row = row_of(html, ask)
+    assert (
+        "The organisation's verdict on the Government's response, not on the Final Report:" in row
+    )
+    assert ">Partly taken up</strong>" in row
+    assert "In its own words:" in row
+    assert "reflecting one-fifth of the amount recommended." in row
+    assert "9.x1 <bdi>Invest about £2.6bn over five years" in row
+    # Its status beside the Final Report's recommendations is nobody's judgement yet.
+    status_cell = row.split('data-label="Status and who judged"')[1]
+    assert ">Not assessed</strong>" in status_cell
+    assert "taken up" not in status_cell
+
+
+def test_the_final_report_verdict_stays_in_the_comparison(client, corpus):
+    ask = Ask.objects.get(text="our longstanding call for an independent opt-out offer of advocacy")
+    html = client.get(ask.document.organisation.get_absolute_url()).content.decode()
+    row = row_of(html, ask)
+    assert ">Realised</strong>" in row and "The organisation itself" in row
+    assert (
+        "5.x6" in row and "<mark>introduce independent advocacy on an opt-out basis</mark>" in row
+    )
+    assert "Government's response" not in row
+
+
+def test_organisation_notes_are_shown_as_notes_not_verdicts(client, corpus):
+    organisation = Organisation.objects.get(slug="corambaaf")
+    html = client.get(organisation.get_absolute_url()).content.decode()
+    notes = html.split("Notes, not verdicts")[1]
+    assert "Overall: welcome focus on kinship care, but short of the Review&#x27;s plans." in notes
+    assert "the response falls short of the Care Review’s ambitious plans" in notes
+    assert "1 ask: 1 not assessed" in html
+    comparison = html.split('id="comparison"')[1].split("Notes, not verdicts")[0]
+    assert comparison.count('<tr class="govuk-table__row" id="ask-') == 1
+    assert "falls short" not in comparison
 
 
 def test_admin_shows_each_verdict_on_the_government_and_note_with_its_history(admin_client, corpus):

@@ -34,9 +34,10 @@ SECTIONS = [
 
 
 @register.simple_tag
-def status_tag(status: str):
-    """The status in words and in its colour."""
-    label = Status(status).label.split(":")[0]
+def status_tag(status: str, government: bool = False):
+    """The status in words and in its colour; with `government`, in the words of a
+    judgement of the Government's response ("taken up")."""
+    label = (Status(status).government_label if government else Status(status).label).split(":")[0]
     return format_html(
         '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>', TAG_COLOURS[status], label
     )
