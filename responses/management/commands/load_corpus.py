@@ -31,7 +31,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Load again even if the corpus is present, overwriting edits to shipped rows.",
+            help=(
+                "Load again even if the corpus is present, overwriting edits to shipped rows "
+                "(matched by primary key: where round 2 was added to an earlier corpus, its "
+                "rows may have other keys, and loading then stops, changing nothing)."
+            ),
         )
 
     def handle(self, *args, force, **options):
