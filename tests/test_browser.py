@@ -129,6 +129,8 @@ PAGES = {
     "overview": "/",
     "organisations": "/organisations/?sort=realised",
     "become": "/organisations/become/",
+    # Verdicts on the Government's response and notes, beside the Final Report's.
+    "nyas": "/organisations/nyas/",
     "document": "/documents/4/",
     "digest": "/documents/3/",
     "recommendations": "/recommendations/",
