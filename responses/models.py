@@ -404,6 +404,32 @@ class Assessment(models.Model):
         return f"{self.ask}: {self.get_status_display()}"
 
 
+def heard(evidence: str = "") -> Q:
+    """Evidence that the Review heard an ask: its recommendation realises or partly
+    realises it. A condition on the evidence at the lookup path `evidence`."""
+    return Q(**{f"{evidence}assessment__status__in": HEARD})
+
+
+def demand(evidence: str = "") -> Count:
+    """Demand for a recommendation: how many organisations have an ask that it realises
+    or partly realises, counted over the evidence at the lookup path `evidence`
+    ("evidence__" from recommendations, "" on evidence itself)."""
+    return Count(
+        f"{evidence}assessment__ask__document__organisation", filter=heard(evidence), distinct=True
+    )
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def heard(self):
+        """The evidence that counts towards demand (`heard`)."""
+        return self.filter(heard())
+
+    def demand(self, *fields: str):
+        """Rows of `fields` and `organisations`, the demand (`demand`) for each
+        combination of `fields`' values; none where there is no heard evidence."""
+        return self.heard().values(*fields).annotate(organisations=demand()).order_by()
+
+
 class Evidence(models.Model):
     """A recommendation that (partly) realises an ask, with the words of the
     recommendation that show it."""
@@ -413,6 +439,8 @@ class Evidence(models.Model):
         Recommendation, on_delete=models.PROTECT, related_name="evidence"
     )
     quote = models.TextField(help_text="Words quoted exactly from the recommendation's text.")
+
+    objects = EvidenceQuerySet.as_manager()
 
     # Kept with the assessment's own history: a judgement is its status and its evidence.
     history = HistoricalRecords()
@@ -439,24 +467,16 @@ class Evidence(models.Model):
 
 
 def with_demand(recommendations):
-    """Annotate each recommendation with `demand`: how many organisations have an ask
-    that it realises or partly realises."""
-    return recommendations.annotate(
-        demand=Count(
-            "evidence__assessment__ask__document__organisation",
-            filter=Q(evidence__assessment__status__in=HEARD),
-            distinct=True,
-        )
-    )
+    """Annotate each recommendation with its `demand` (`demand`), by a join: a subquery
+    per recommendation takes nearly twice as long for the whole list."""
+    return recommendations.annotate(demand=demand("evidence__"))
 
 
 def without_demand(recommendations):
     """The recommendations that no organisation has an ask realised or partly realised
     by: those `with_demand` gives a demand of 0, without counting anyone's."""
-    heard = Evidence.objects.filter(
-        recommendation=models.OuterRef("pk"), assessment__status__in=HEARD
-    )
-    return recommendations.filter(~models.Exists(heard))
+    heard_evidence = Evidence.objects.heard().filter(recommendation=models.OuterRef("pk"))
+    return recommendations.filter(~models.Exists(heard_evidence))
 
 
 class DataVersion(models.Model):
