@@ -55,15 +55,6 @@ MATRIX_ROW_COLUMNS = ("organisation", "organisation_slug", "all_asks")
 # Separates several values in one cell (theme slugs); URLs are separated by a space.
 LIST_SEPARATOR = "; "
 
-# A status mix in a matrix cell: every status, always in this order.
-MIX_STATUSES = (
-    Status.REALISED,
-    Status.PARTLY,
-    Status.ABSENT,
-    Status.UNCLEAR,
-    Status.NOT_ASSESSED,
-)
-
 SNAPSHOT_HEADER = "Carereview-Snapshot"
 
 # Rows per chunk of a streamed file: a few hundred rows are a few hundred kilobytes.
@@ -359,10 +350,10 @@ def _organisations_heard(recommendations: list[int]) -> dict[tuple[int, str], in
 
 def status_mix(counts: dict[str, int]) -> str:
     """A matrix cell: `realised=2;partly=1;absent=0;unclear=0;not_assessed=3`, every status
-    in that order; empty when there is no ask to count."""
+    in `Status`'s order; empty when there is no ask to count."""
     if not counts:
         return ""
-    return ";".join(f"{status}={counts.get(status, 0)}" for status in MIX_STATUSES)
+    return ";".join(f"{status}={counts.get(status, 0)}" for status in Status)
 
 
 def matrix_table(*, form: AskFilterForm | None = None, by: str = "theme") -> Table:

@@ -19,11 +19,52 @@ from . import limits
 
 
 class Status(models.TextChoices):
+    """Whether the Review realised an ask. Declared in the order a status mix is always
+    read in, best outcome first: charts, tags and exports take the order (iterating
+    `Status`), the words and the colours from here."""
+
     REALISED = "realised", "Realised"
     PARTLY = "partly", "Partly realised"
     ABSENT = "absent", "Absent"
     UNCLEAR = "unclear", "Unclear: too vague to judge"
     NOT_ASSESSED = "not_assessed", "Not assessed"
+
+    @property
+    def tag_label(self) -> str:
+        """The label without its explanation, as a tag shows it: "Unclear"."""
+        return self.label.split(":")[0]
+
+    @property
+    def short_label(self) -> str:
+        """The status in a sentence or a legend: "partly realised", "unclear"."""
+        return self.tag_label.lower()
+
+    @property
+    def colour(self) -> str:
+        """Its fill in charts and legends."""
+        return _STATUS_COLOURS[self][0]
+
+    @property
+    def ink(self) -> str:
+        """The colour of text written on its fill."""
+        return _STATUS_COLOURS[self][1]
+
+    @property
+    def tag_colour(self) -> str:
+        """Its GOV.UK Frontend tag (`govuk-tag--<colour>`), the same hue as its fill."""
+        return _STATUS_COLOURS[self][2]
+
+
+# Fill, ink and tag per status, from GOV.UK Frontend's palette. The highlights of asks in
+# a document are paler tints of the same hues, in carereview.css (`app-ask--<status>`):
+# the Content-Security-Policy allows no style attributes.
+_STATUS_COLOURS = {
+    Status.REALISED: ("#00703c", "#ffffff", "green"),
+    Status.PARTLY: ("#ffdd00", "#0b0c0c", "yellow"),
+    Status.ABSENT: ("#d4351c", "#ffffff", "red"),
+    Status.UNCLEAR: ("#4c2c92", "#ffffff", "purple"),
+    Status.NOT_ASSESSED: ("#b1b4b6", "#0b0c0c", "grey"),
+}
 
 
 # Statuses that say the Review recommended (some of) what was asked.
