@@ -49,6 +49,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest
 
+from plaintext import plain
 from recommendations.models import Recommendation
 from recommendations.words import NOT_A_WORD, terms, words, words_vector
 from responses.models import Ask, Organisation
@@ -62,9 +63,6 @@ MAX_QUERY_LENGTH = 200
 # pg_trgm's default `pg_trgm.word_similarity_threshold`, which its `%>` operator (the one
 # the trigram indexes serve) compares with.
 LIKENESS = 0.6
-
-# Curly quotes as typed on phones and pasted from documents, read as straight ones.
-STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 @dataclass(frozen=True)
@@ -91,16 +89,12 @@ class SearchResults:
 
 
 def clean_query(query: str) -> str:
-    """The query as search reads it: no control characters (PostgreSQL refuses NUL) or
-    lone surrogates (which cannot be encoded), accents and curly quotes made plain, spaces
-    collapsed, at most MAX_QUERY_LENGTH characters."""
-    decomposed = unicodedata.normalize("NFKD", query.translate(STRAIGHT_QUOTES))
-    plain = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cs") else c
-        for c in decomposed
-        if not unicodedata.combining(c)
-    )
-    return re.sub(r"\s+", " ", plain).strip()[:MAX_QUERY_LENGTH]
+    """The query as search reads it: made `plain` (curly quotes straight, what is not
+    printable a space), accents dropped, spaces collapsed, at most MAX_QUERY_LENGTH
+    characters."""
+    decomposed = unicodedata.normalize("NFKD", plain(query))
+    unaccented = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", unaccented).strip()[:MAX_QUERY_LENGTH]
 
 
 @dataclass(frozen=True)
