@@ -10,18 +10,9 @@ from django.utils.text import Truncator
 
 from responses.models import Status
 
-from ..charts import COLOURS, SHORT_LABELS, STATUS_ORDER
 from ..highlighting import mark_quotes
 
 register = template.Library()
-
-TAG_COLOURS = {
-    Status.REALISED: "green",
-    Status.PARTLY: "yellow",
-    Status.ABSENT: "red",
-    Status.UNCLEAR: "purple",
-    Status.NOT_ASSESSED: "grey",
-}
 
 # The service navigation: label, URL name, and the pages that belong to the section.
 SECTIONS = [
@@ -36,9 +27,11 @@ SECTIONS = [
 @register.simple_tag
 def status_tag(status: str):
     """The status in words and in its colour."""
-    label = Status(status).label.split(":")[0]
+    status = Status(status)
     return format_html(
-        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>', TAG_COLOURS[status], label
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
+        status.tag_colour,
+        status.tag_label,
     )
 
 
@@ -104,7 +97,7 @@ def status_legend():
         # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
         '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
         '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
-        ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
+        ((status.colour, status.short_label) for status in Status),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
 
