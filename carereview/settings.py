@@ -128,7 +128,7 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# What the heaviest pages compute, kept per state of the data (responses/caching.py). In
+# What the heaviest pages compute, kept per state of the data (browse/caching.py). In
 # each process's memory: every gunicorn worker has its own. An entry is a page's data or
 # its rendered table, up to a few hundred kilobytes; entries under an old data version
 # are never read again and go when the cache is full or after the timeout.

@@ -537,7 +537,7 @@ class DataVersion(models.Model):
     (migration 0009), so whatever writes (the ORM, bulk writes, raw SQL, loaddata, a
     restore) cannot forget to. Random rather than counted: a counter would go back when a
     transaction rolls back, and the same number would then name different data. Pages
-    cached under a token (responses/caching.py) are served only while it is current."""
+    cached under a token (browse/caching.py) are served only while it is current."""
 
     token = models.BigIntegerField()
 
