@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from responses.assessments import StaleJudgement, changes_since, record
+from responses.assessments import changes_since, record
 from responses.models import Assessment
+from responses.rules import StaleJudgement
 from tests import factories
 
 
@@ -90,7 +91,9 @@ def test_a_one_click_judgement_based_on_an_old_page_is_refused(judged):
         follow=True,
     )
 
-    assert "Not saved: someone else saved this ask" in response.content.decode()
+    page = response.content.decode()
+    assert "Someone else saved this ask&#x27;s judgement while you were editing it" in page
+    assert "The page now shows their judgement" in page
     judged.refresh_from_db()
     assert (judged.status, judged.version, judged.evidence.count()) == ("unclear", 2, 0)
 

@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
-from .. import assessments
+from .. import assessments, rules
 from ..models import (
-    HEARD,
     Assessment,
     Evidence,
     JudgedBy,
 )
-from .common import HistoryToReadOnly, admin_url
+from .common import HistoryToReadOnly, admin_url, protected_refusal
 
 
 class AssessmentForm(forms.ModelForm):
@@ -52,16 +51,14 @@ class AssessmentForm(forms.ModelForm):
         )
         if ask is None or judged_by is None:
             return cleaned
-        current = Assessment.objects.filter(ask=ask).first()
-        if not assessments.may_replace(
-            current=current,
-            judged_by=judged_by or JudgedBy.EDITORIAL,
-            force=cleaned.get("replace_organisation_judgement", False),
-        ):
-            raise ValidationError(
-                f"This ask is judged by {current.get_judged_by_display().lower()}; "
-                "that judgement may not be replaced this way."
+        try:
+            rules.check_may_replace(
+                current=Assessment.objects.filter(ask=ask).first(),
+                judged_by=judged_by or JudgedBy.EDITORIAL,
+                force=cleaned.get("replace_organisation_judgement", False),
             )
+        except rules.JudgementProtected as error:
+            raise ValidationError(protected_refusal(error)) from None
         return cleaned
 
     def _refuse_if_stale(self, version: int | None) -> None:
@@ -97,8 +94,7 @@ class EvidenceFormSet(forms.BaseInlineFormSet):
         super().clean()
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         # `record` refuses this too; saying so here keeps the editor's form on screen.
-        if kept and self.instance.status not in HEARD:
-            raise ValidationError("Only realised or partly realised asks carry evidence.")
+        rules.check_evidence_allowed(status=self.instance.status, with_evidence=bool(kept))
 
 
 class EvidenceInline(admin.TabularInline):
