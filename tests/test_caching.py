@@ -320,8 +320,8 @@ def test_a_judgement_changed_in_admin_shows_at_once_on_its_theme_page(corpus, ad
     before = admin_client.get(url).content.decode()
     assert f'id="ask-{assessment.ask_id}"' not in before
     response = admin_client.post(
-        reverse("admin:responses_assessment_change", args=[assessment.pk]),
-        factories.assessment_admin_form(assessment, status=Status.UNCLEAR),
+        reverse("admin:responses_assessment_judge", args=[assessment.ask_id]),
+        factories.judge_form(assessment, status=Status.UNCLEAR),
     )
     assert response.status_code == 302
     assert f'id="ask-{assessment.ask_id}"' in admin_client.get(url).content.decode()
