@@ -185,6 +185,7 @@ def test_split_saves_the_ticked_candidates_verbatim_after_existing_asks(admin_cl
 def test_split_saves_nothing_when_nothing_is_ticked(admin_client, document):
     _, response = _split(admin_client, document)
     assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Choose at least one ask to save."]
     assert "Choose at least one ask" in response.content.decode()
     assert document.asks.count() == 0
 
@@ -194,6 +195,8 @@ def test_split_saves_nothing_when_the_text_changed_since_it_was_shown(admin_clie
         admin_client, document, ticked={0: "Home", 1: "Leave"}, text_1="Something else"
     )
     assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert "changed since the candidates were shown" in error
     assert "changed since the candidates were shown" in response.content.decode()
     assert document.asks.count() == 0
 
