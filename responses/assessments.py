@@ -1,7 +1,7 @@
 """Recording judgements: the one place that writes an assessment and its evidence.
 
-Admin actions, the matcher's bulk suggestions and the CSV import all come through
-`record`, so the rules about whose judgement may replace whose live in one place.
+Admin's judge, link and absent views, the matcher's bulk suggestions and the CSV import
+all come through `record`, which enforces the rules in `rules` on every write.
 """
 
 from collections.abc import Sequence
@@ -13,43 +13,8 @@ from django.utils.text import Truncator
 
 from recommendations.models import Recommendation
 
-from .models import HEARD, Ask, Assessment, Evidence, JudgedBy, Status
-
-
-class JudgementProtected(Exception):
-    """The ask already carries a judgement that this write may not replace."""
-
-
-class StaleJudgement(Exception):
-    """Someone else changed the judgement since the writer read it: writing now would
-    overwrite their change unseen."""
-
-    def __init__(self, current: Assessment, *, expected_version: int):
-        self.current = current
-        self.expected_version = expected_version
-        super().__init__(
-            f"Ask {current.ask_id}'s judgement changed while you were editing it "
-            f"(version {expected_version} became {current.version})."
-        )
-
-
-def may_replace(*, current: Assessment | None, judged_by: str, force: bool = False) -> bool:
-    """Whether a judgement by `judged_by` may replace `current`.
-
-    - Anything may replace "not assessed" or another automatic suggestion.
-    - An automatic suggestion never replaces a judgement made by a person or by the
-      organisation itself, even with `force`.
-    - The organisation's own judgement is replaced only by the organisation or with `force`.
-    """
-    if current is None or current.status == Status.NOT_ASSESSED:
-        return True
-    if current.judged_by == JudgedBy.AUTOMATIC:
-        return True
-    if judged_by == JudgedBy.AUTOMATIC:
-        return False
-    if current.judged_by == JudgedBy.ORGANISATION and judged_by != JudgedBy.ORGANISATION:
-        return force
-    return True
+from . import rules
+from .models import Ask, Assessment, Evidence, JudgedBy, Status
 
 
 @transaction.atomic
@@ -68,29 +33,20 @@ def record(
 ) -> Assessment:
     """Set `ask`'s judgement to `status` by `judged_by`, with its evidence, and return it.
 
-    The evidence replaces any evidence the ask had. Each quote must occur verbatim in its
-    recommendation's text, and only realised or partly realised asks carry evidence.
-    With `expected_version` (the version the writer read; 0 for "no judgement yet"), a
-    judgement that has moved on since raises StaleJudgement.
-    Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values,
-    among them an automatic suggestion of absent (Assessment's constraints, checked by
-    `full_clean` with their messages); whatever is raised, nothing is written. The history records `user` and `reason`.
+    The evidence replaces any evidence the ask had. Before anything is written, every rule
+    of `rules` that a judgement obeys is checked: with `expected_version` (the version the
+    writer read; 0 for "no judgement yet"), a judgement that has moved on since raises
+    StaleJudgement; one that `judged_by` may not replace raises JudgementProtected; each
+    quote must occur verbatim in its recommendation's text (via Evidence.clean), only
+    realised or partly realised asks carry evidence, and an automatic suggestion is never
+    absent (Assessment's constraints, checked by `full_clean` with their messages), else
+    ValidationError, as for any other bad value. Whatever is raised, nothing is written.
+    The history records `user` and `reason`.
     """
     current = Assessment.objects.select_for_update().filter(ask=ask).first()
-    if expected_version is not None and expected_version != (current.version if current else 0):
-        if current is None:
-            raise ValidationError("The judgement you were editing no longer exists.")
-        raise StaleJudgement(current, expected_version=expected_version)
-    if not may_replace(current=current, judged_by=judged_by, force=force):
-        raise JudgementProtected(
-            f"Ask {ask.pk} is already judged by {current.get_judged_by_display().lower()}; "
-            f"{JudgedBy(judged_by).label.lower() if judged_by in JudgedBy.values else judged_by} "
-            "may not replace that judgement."
-        )
-    if evidence and status not in HEARD:
-        raise ValidationError(
-            {"status": f"Only realised or partly realised asks carry evidence, not {status!r}."}
-        )
+    rules.check_not_stale(current=current, expected_version=expected_version)
+    rules.check_may_replace(current=current, judged_by=judged_by, force=force)
+    rules.check_evidence_allowed(status=status, with_evidence=bool(evidence))
     assessment = current or Assessment(ask=ask, version=0)
     assessment.version += 1
     assessment.status = status

@@ -388,10 +388,14 @@ class Ask(models.Model):
         return self.title
 
     def clean(self):
-        if self.document_id and self.text and self.text not in self.document.text:
-            raise ValidationError(
-                {"text": "The ask must be quoted exactly as it appears in the document's text."}
-            )
+        # Here, not at the top: the rules module imports this one.
+        from .rules import check_ask_is_verbatim
+
+        if self.document_id and self.text:
+            try:
+                check_ask_is_verbatim(text=self.text, document=self.document)
+            except ValidationError as error:
+                raise ValidationError({"text": error}) from None
         if self.restates_id and self.restates_id == self.pk:
             raise ValidationError({"restates": "An ask cannot restate itself."})
 
@@ -512,10 +516,14 @@ class Evidence(models.Model):
         return f"{self.recommendation.ref}: {self.quote[:60]}"
 
     def clean(self):
-        if self.recommendation_id and self.quote and self.quote not in self.recommendation.text:
-            raise ValidationError(
-                {"quote": "The evidence must be quoted exactly from the recommendation's text."}
-            )
+        # Here, not at the top: the rules module imports this one.
+        from .rules import check_quote_is_verbatim
+
+        if self.recommendation_id and self.quote:
+            try:
+                check_quote_is_verbatim(quote=self.quote, recommendation=self.recommendation)
+            except ValidationError as error:
+                raise ValidationError({"quote": error}) from None
 
 
 def with_demand(recommendations):

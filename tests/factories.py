@@ -90,21 +90,28 @@ def assessment(*, evidence=(), **fields) -> Assessment:
     return made
 
 
-def assessment_admin_form(assessment: Assessment, **fields) -> dict:
-    """What admin's change form for `assessment` posts when saved unchanged, no evidence
-    rows included: `fields` say what the editor changed."""
+def judge_form(assessment: Assessment | None, **fields) -> dict:
+    """What admin's judge page for an ask posts when saved unchanged, its evidence rows
+    included (`assessment` None for an ask not judged yet): `fields` say what the editor
+    changed."""
+    links = list(assessment.evidence.all()) if assessment else []
     data = {
-        "status": assessment.status,
-        "judged_by": assessment.judged_by,
-        "rationale": assessment.rationale,
-        "note": assessment.note,
+        "status": assessment.status if assessment else "not_assessed",
+        "judged_by": (assessment.judged_by if assessment else "") or "editorial",
+        "rationale": assessment.rationale if assessment else "",
+        "note": assessment.note if assessment else "",
         "change_reason": "",
-        "based_on_version": assessment.version,
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
+        "based_on_version": assessment.version if assessment else 0,
+        "evidence-TOTAL_FORMS": str(len(links)),
+        "evidence-INITIAL_FORMS": str(len(links)),
         "evidence-MIN_NUM_FORMS": "0",
         "evidence-MAX_NUM_FORMS": "1000",
     }
+    for index, link in enumerate(links):
+        data |= {
+            f"evidence-{index}-recommendation": str(link.recommendation_id),
+            f"evidence-{index}-quote": link.quote,
+        }
     return data | fields
 
 

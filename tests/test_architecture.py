@@ -11,7 +11,15 @@ PACKAGES = ("carereview", "plaintext", "recommendations", "responses", "browse",
 # What each package may not import.
 FORBIDDEN = {
     "carereview": {"recommendations", "responses", "browse", "matching", "ops"},
-    "plaintext": {"carereview", "recommendations", "responses", "browse", "matching", "ops", "django"},
+    "plaintext": {
+        "carereview",
+        "recommendations",
+        "responses",
+        "browse",
+        "matching",
+        "ops",
+        "django",
+    },
     "recommendations": {"responses", "browse", "matching", "ops"},
     "responses": {"browse", "ops"},
     "browse": {"ops"},

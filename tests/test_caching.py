@@ -335,13 +335,15 @@ def test_a_judgement_recorded_shows_at_once_on_the_overview_and_the_recommendati
 
 @pytest.mark.django_db
 def test_a_judgement_changed_in_admin_shows_at_once_on_its_theme_page(corpus, admin_client):
-    assessment = Assessment.objects.filter(status=Status.ABSENT, ask__themes__isnull=False).first()
+    assessment = Assessment.objects.filter(
+        status=Status.ABSENT, judged_by="editorial", ask__themes__isnull=False
+    ).first()
     url = f"{assessment.ask.themes.first().get_absolute_url()}?status=unclear"
     before = admin_client.get(url).content.decode()
     assert f'id="ask-{assessment.ask_id}"' not in before
     response = admin_client.post(
-        reverse("admin:responses_assessment_change", args=[assessment.pk]),
-        factories.assessment_admin_form(assessment, status=Status.UNCLEAR),
+        reverse("admin:responses_assessment_judge", args=[assessment.ask_id]),
+        factories.judge_form(assessment, status=Status.UNCLEAR),
     )
     assert response.status_code == 302
     assert f'id="ask-{assessment.ask_id}"' in admin_client.get(url).content.decode()

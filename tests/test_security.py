@@ -251,8 +251,8 @@ def _staff(username: str, group: str | None) -> Client:
 
 def test_only_editors_may_change_a_judgement_in_admin(db):
     assessment = factories.assessment(status="absent", judged_by="editorial", evidence=())
-    url = reverse("admin:responses_assessment_change", args=[assessment.pk])
-    data = factories.assessment_admin_form(assessment, status="unclear")
+    url = reverse("admin:responses_assessment_judge", args=[assessment.ask_id])
+    data = factories.judge_form(assessment, status="unclear")
     for username, group in [("no-group", None), ("viewer", "Viewers")]:
         assert _staff(username, group).post(url, data).status_code == 403
         assessment.refresh_from_db()

@@ -1,10 +1,14 @@
-"""What the admin's screens share: who may judge, links between them, and text as typed."""
+"""What the admin's screens share: who may judge, what a refused judgement says, links
+between them, and text as typed."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
+
+from .. import assessments, rules
+from ..models import Status
 
 # Django 6 assumes https for a URL typed without a scheme; so do we, now.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -13,6 +17,26 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 def may_judge(request) -> bool:
     """Whether the user may write judgements: Editors may, Viewers may not."""
     return request.user.has_perms(["responses.add_assessment", "responses.change_assessment"])
+
+
+def judged_message(ask, *, status: str) -> str:
+    return f"Judged “{ask}” {Status(status).label.lower()}."
+
+
+def protected_refusal(error: rules.JudgementProtected) -> str:
+    """The refusal, and how to replace the judgement after all where an editor may."""
+    if error.forceable:
+        return f"{error} Tick “Replace the organisation's own judgement” to replace it."
+    return str(error)
+
+
+def stale_refusal(error: rules.StaleJudgement, *, then: str) -> list[str]:
+    """The refusal, what the other editor changed, and `then`: what the editor sees now."""
+    return [
+        str(error),
+        *assessments.changes_since(error.current, version=error.expected_version),
+        then,
+    ]
 
 
 def admin_url(obj) -> str:
