@@ -600,8 +600,8 @@ def test_an_assessments_page_is_for_viewers_to_read(viewer_client, db):
 def test_editing_refuses_an_automatic_suggestion_of_absent_with_a_message(editor_client, db):
     assessment = factories.assessment(status="partly", judged_by="automatic")
     response = editor_client.post(
-        _change_url(assessment),
-        factories.assessment_admin_form(assessment, status="absent", judged_by="automatic"),
+        _judge_url(assessment.ask),
+        factories.judge_form(assessment, status="absent", judged_by="automatic"),
     )
     assert response.status_code == 200
     assert "An automatic suggestion cannot say an ask is absent" in response.content.decode()
