@@ -4,12 +4,31 @@ This app knows nothing of the organisations that responded to the Review: `respo
 points at it, never the other way round.
 """
 
+import datetime
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 
 from .validators import is_web_address, web_address
 from .words import words_vector
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+def format_partial_date(date: datetime.date | None, precision: str) -> str:
+    """A date only as precise as it is known: "2021", "May 2022", "27 August 2021"."""
+    if date is None:
+        return "Date unknown"
+    if precision == DatePrecision.YEAR:
+        return str(date.year)
+    if precision == DatePrecision.MONTH:
+        return date.strftime("%B %Y")
+    return f"{date.day} {date.strftime('%B %Y')}"
 
 
 class Report(models.Model):
