@@ -1,11 +1,28 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Chapter, Recommendation, Report, Source, Theme
 
 # Django 6 assumes https for a URL typed without a scheme; so do we, now.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class HistoryToReadOnly(SimpleHistoryAdmin):
+    """History to read, never to revert: a revert would save one row without the rows
+    written with it (an assessment's evidence, a stage's quotes), around the write path
+    that keeps them together."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 PROVENANCE_NOTE = (
     "The Final Report's own text could not be obtained: a recommendation's wording is the "

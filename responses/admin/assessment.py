@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
 
+from recommendations.admin import HistoryToReadOnly
+
 from .. import assessments
 from ..models import (
     HEARD,
@@ -14,7 +16,7 @@ from ..models import (
     Evidence,
     JudgedBy,
 )
-from .common import HistoryToReadOnly, admin_url
+from .common import admin_url
 
 
 class AssessmentForm(forms.ModelForm):
