@@ -110,6 +110,11 @@ class RecommendationQuerySet(models.QuerySet):
             models.Prefetch("stages", queryset=GovernmentStage.objects.prefetch_related("quotes"))
         )
 
+    def get_by_natural_key(self, report_slug: str, ref: str):
+        # Fixtures name a recommendation by its report and ref (fixtures/stages.json), so
+        # they hold whatever primary key a database gave it.
+        return self.get(report__slug=report_slug, ref=ref)
+
 
 class Recommendation(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
@@ -169,6 +174,9 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return f"{self.ref} {self.title}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.report.slug, self.ref)
 
     def get_absolute_url(self):
         return reverse("recommendation", args=[self.ref])

@@ -1,11 +1,14 @@
 """What the Government did with each recommendation: its stage records, their quotes and
-history, the rules the database holds, and editing them in admin."""
+history, the rules the database holds, loading them into a database that has the corpus
+without them, and editing them in admin."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -13,11 +16,14 @@ from recommendations.models import (
     GovernmentStage,
     Recommendation,
     Stage,
+    StageQuote,
     StageStatus,
 )
+from responses.models import DataVersion
 
 from . import factories
 
+QUIET = {"stdout": io.StringIO()}
 GOV_UK = "https://www.gov.uk/government/consultations/stable-homes-built-on-love"
 
 
@@ -45,6 +51,26 @@ def test_every_status_belongs_to_one_stage_and_has_words_and_a_colour():
 
 
 # --- Reading them ---------------------------------------------------------------------------
+
+
+def test_a_recommendation_with_no_stage_record_has_no_government_response(corpus):
+    without = [r for r in Recommendation.objects.with_stages() if not r.stages.all()]
+    assert len(without) == Recommendation.objects.count() - 37 == 13
+    for recommendation in without:
+        assert recommendation.government_response_stage is None
+        assert recommendation.furthest_delivery_stage is None
+
+
+def test_stages_come_in_date_order_with_the_latest_response_and_the_furthest_delivery(corpus):
+    recommendation = Recommendation.objects.with_stages().get(ref="6.x3")
+    stages = list(recommendation.stages.all())
+    assert [(s.stage, s.status, s.date_display) for s in stages] == [
+        ("delivery", "in_progress", "2022"),
+        ("government_response", "accepted_in_part", "3 December 2024"),
+        ("delivery", "legislated", "29 April 2026"),
+    ]
+    assert recommendation.government_response_stage == stages[1]
+    assert recommendation.furthest_delivery_stage == stages[2]
 
 
 @pytest.mark.django_db
@@ -75,6 +101,17 @@ def test_a_later_government_response_supersedes_the_first():
         recommendation=recommendation, status="accepted", date=datetime.date(2024, 5, 1)
     )
     assert Recommendation.objects.with_stages().get().government_response_stage == later
+
+
+def test_every_recommendations_stages_and_quotes_are_read_in_three_queries(
+    corpus, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        for recommendation in Recommendation.objects.with_stages():
+            recommendation.government_response_stage  # noqa: B018
+            recommendation.furthest_delivery_stage  # noqa: B018
+            for stage in recommendation.stages.all():
+                list(stage.quotes.all())
 
 
 # --- What the database refuses --------------------------------------------------------------
@@ -143,6 +180,120 @@ def test_editors_and_viewers_have_their_rights_over_stages_and_quotes(db):
         )
         assert f"view_{model}" in set(viewers.values_list("codename", flat=True))
         assert not viewers.filter(codename=f"change_{model}").exists()
+
+
+# --- Loading them ---------------------------------------------------------------------------
+
+
+def load_the_corpus_without_stages() -> None:
+    """A database as the corpus left it before stage records were shipped."""
+    call_command("loaddata", "recommendations.json", "responses.json", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_loading_the_corpus_twice_changes_nothing(corpus):
+    before = DataVersion.objects.get().token
+    stages = list(GovernmentStage.objects.values())
+    quotes = list(StageQuote.objects.values())
+    history = GovernmentStage.history.count() + StageQuote.history.count()
+    out = io.StringIO()
+    call_command("load_corpus", stdout=out)
+    assert "nothing changed" in out.getvalue()
+    assert list(GovernmentStage.objects.values()) == stages
+    assert list(StageQuote.objects.values()) == quotes
+    assert GovernmentStage.history.count() + StageQuote.history.count() == history
+    assert DataVersion.objects.get().token == before
+
+
+def described(stages) -> list[tuple]:
+    """Stage records as their fixture gives them, whatever their primary keys."""
+    return sorted(
+        (
+            stage.recommendation.ref,
+            stage.stage,
+            stage.status,
+            stage.date,
+            stage.date_precision,
+            stage.summary,
+            stage.confidence,
+            stage.note,
+            tuple((quote.text, quote.url, quote.position) for quote in stage.quotes.all()),
+        )
+        for stage in stages
+    )
+
+
+@pytest.mark.django_db
+def test_loading_into_a_database_with_the_corpus_but_no_stages_adds_every_record_as_shipped():
+    load_the_corpus_without_stages()
+    with transaction.atomic():
+        call_command("loaddata", "stages.json", verbosity=0)
+        shipped = described(GovernmentStage.objects.prefetch_related("quotes"))
+        transaction.set_rollback(True)
+    assert not GovernmentStage.objects.exists()
+    call_command("load_corpus", **QUIET)
+    assert described(GovernmentStage.objects.prefetch_related("quotes")) == shipped
+    assert (GovernmentStage.objects.count(), StageQuote.objects.count()) == (56, 123)
+
+
+@pytest.mark.django_db
+def test_loading_into_a_database_with_the_corpus_but_no_stages_adds_them_and_keeps_an_editors():
+    load_the_corpus_without_stages()
+    # An editor entered one of the shipped records before the corpus shipped it.
+    typed = factories.stage(
+        recommendation=Recommendation.objects.get(ref="4.x4"),
+        status="not_accepted",
+        date=datetime.date(2023, 12, 1),
+        date_precision="month",
+        summary="Typed in by an editor.",
+        quotes=[("Words an editor found.", GOV_UK)],
+    )
+    out = io.StringIO()
+    call_command("load_corpus", stdout=out)
+    assert "Added 55 stage records" in out.getvalue()
+    assert GovernmentStage.objects.count() == 56
+    assert GovernmentStage.objects.filter(recommendation__ref="4.x4").get() == typed
+    typed.refresh_from_db()
+    assert typed.summary == "Typed in by an editor."
+    assert [q.text for q in typed.quotes.all()] == ["Words an editor found."]
+    # Every other record with all its quotes, from the fixture.
+    shipped_4x4_quotes = 2
+    assert StageQuote.objects.count() == 123 - shipped_4x4_quotes + 1
+    assert Recommendation.objects.with_stages().get(ref="6.x3").furthest_delivery_stage.status == (
+        "legislated"
+    )
+    added = GovernmentStage.history.exclude(id=typed.pk)
+    assert set(added.values_list("history_change_reason", flat=True)) == {
+        "Loaded from the shipped corpus"
+    }
+    call_command("load_corpus", **QUIET)
+    assert GovernmentStage.objects.count() == 56
+
+
+@pytest.mark.django_db
+def test_loading_again_brings_back_no_record_an_editor_corrected_or_deleted(corpus):
+    corrected = GovernmentStage.objects.get(recommendation__ref="6.x3", status="in_progress")
+    corrected.status = "delivered"
+    corrected.date = datetime.date(2022, 9, 1)
+    corrected.date_precision = "month"
+    corrected.save()
+    GovernmentStage.objects.get(recommendation__ref="5.x3").delete()
+    call_command("load_corpus", **QUIET)
+    assert GovernmentStage.objects.count() == 55
+    assert not GovernmentStage.objects.filter(recommendation__ref="5.x3").exists()
+    assert list(
+        GovernmentStage.objects.filter(recommendation__ref="6.x3").values_list("status", flat=True)
+    ) == ["delivered", "accepted_in_part", "legislated"]
+
+
+@pytest.mark.django_db
+def test_loading_stages_for_a_recommendation_the_database_lacks_adds_none():
+    load_the_corpus_without_stages()
+    Recommendation.objects.get(ref="8.x5").delete()
+    with pytest.raises(CommandError, match="No stage records added"):
+        call_command("load_corpus", **QUIET)
+    assert not GovernmentStage.objects.exists()
+    assert not StageQuote.objects.exists()
 
 
 # --- Admin ----------------------------------------------------------------------------------
