@@ -1,7 +1,5 @@
 """What organisations asked the Review for, and whether the Review delivered it."""
 
-import datetime
-
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -11,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from recommendations.models import Recommendation, Theme
+from recommendations.models import DatePrecision, Recommendation, Theme, format_partial_date
 from recommendations.validators import is_web_address, web_address
 from recommendations.words import words_vector
 
@@ -181,12 +179,6 @@ class Organisation(models.Model):
         return {status: getattr(self, f"asks_{status}") for status in Status.values}
 
 
-class DatePrecision(models.TextChoices):
-    YEAR = "year", "Year"
-    MONTH = "month", "Month"
-    DAY = "day", "Day"
-
-
 class ResponseDocument(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="documents"
@@ -253,17 +245,6 @@ class ResponseDocument(models.Model):
     @property
     def published_display(self) -> str:
         return format_partial_date(self.published, self.published_precision)
-
-
-def format_partial_date(date: datetime.date | None, precision: str) -> str:
-    """A date only as precise as it is known: "2021", "May 2022", "27 August 2021"."""
-    if date is None:
-        return "Date unknown"
-    if precision == DatePrecision.YEAR:
-        return str(date.year)
-    if precision == DatePrecision.MONTH:
-        return date.strftime("%B %Y")
-    return f"{date.day} {date.strftime('%B %Y')}"
 
 
 class AskQuerySet(models.QuerySet):

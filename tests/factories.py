@@ -3,7 +3,14 @@
 import datetime
 import itertools
 
-from recommendations.models import Chapter, Recommendation, Report, Theme
+from recommendations.models import (
+    Chapter,
+    GovernmentStage,
+    Recommendation,
+    Report,
+    StageQuote,
+    Theme,
+)
 from responses.models import Ask, Assessment, Evidence, Organisation, ResponseDocument
 
 _n = itertools.count(1)
@@ -44,6 +51,25 @@ def recommendation(**fields) -> Recommendation:
         "confidence": "high",
     }
     return Recommendation.objects.create(**defaults | fields)
+
+
+def stage(*, quotes=(), **fields) -> GovernmentStage:
+    """A government response (accepted, on 2 February 2023) unless `fields` say otherwise,
+    with `quotes` as (text, url) pairs."""
+    if "recommendation" not in fields:
+        fields["recommendation"] = recommendation()
+    defaults = {
+        "stage": "government_response",
+        "status": "accepted",
+        "date": datetime.date(2023, 2, 2),
+        "date_precision": "day",
+        "summary": "The Government said it would.",
+        "confidence": "high",
+    }
+    made = GovernmentStage.objects.create(**defaults | fields)
+    for position, (text, url) in enumerate(quotes, 1):
+        StageQuote.objects.create(stage=made, text=text, url=url, position=position)
+    return made
 
 
 def organisation(**fields) -> Organisation:

@@ -55,6 +55,8 @@ def test_every_model_of_both_apps_is_in_admin():
         "recommendations.theme",
         "recommendations.recommendation",
         "recommendations.source",
+        "recommendations.governmentstage",
+        "recommendations.stagequote",
         "responses.organisation",
         "responses.responsedocument",
         "responses.ask",

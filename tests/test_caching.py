@@ -129,6 +129,12 @@ def adding_a_source():
     Source.objects.create(recommendation=recommendation, url="https://example.org/")
 
 
+def correcting_a_stages_quote():
+    stage = factories.stage(quotes=[("We will.", "https://example.org/")])
+    yield
+    stage.quotes.update(text="We will, in time.")
+
+
 WRITES = [
     saving_a_model,
     bulk_creating,
@@ -141,6 +147,7 @@ WRITES = [
     seeding_a_synthetic_corpus,
     clearing_the_synthetic_corpus,
     adding_a_source,
+    correcting_a_stages_quote,
 ]
 
 

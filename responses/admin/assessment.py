@@ -12,12 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recommendations.admin import HistoryToReadOnly
 from recommendations.models import Recommendation
 
 from .. import assessments, limits, rules
 from ..models import Ask, Assessment, Evidence, JudgedBy, Status
 from .common import (
-    HistoryToReadOnly,
     admin_url,
     judged_message,
     may_judge,

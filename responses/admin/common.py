@@ -2,10 +2,8 @@
 between them, and text as typed."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from .. import assessments, rules
 from ..models import Status
@@ -49,16 +47,3 @@ class OneKindOfLineBreak(forms.ModelForm):
 
     def clean_text(self):
         return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
-
-
-class HistoryToReadOnly(SimpleHistoryAdmin):
-    """History to read, never to revert: a revert would save one row around `record`,
-    without the rest of the judgement it belonged to."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
