@@ -41,20 +41,24 @@ def data_version() -> int:
     return version.token
 
 
-def cache_key(name: str, *, version: int, parts: dict) -> str:
-    """The cache key for `name` with `parts` (JSON-able values, in any order) at
-    `version`: equal parts give equal keys."""
-    normalised = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    digest = hashlib.sha256(normalised.encode()).hexdigest()[:32]
-    return f"carereview:{name}:{version}:{digest}"
+def cache_key(request, *, version: int) -> str:
+    """The cache key for the page that `request` asks for, at `version`: its path and
+    every parameter of its query string, whichever a view reads. Parameters are taken
+    in name order, so the same filters in another order share a key; the values of a
+    repeated name keep their order, as the last is the one a view reads."""
+    asked = json.dumps([request.path, sorted(request.GET.lists())], separators=(",", ":"))
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    return f"carereview:page:{version}:{digest}"
 
 
-def cached(name: str, *, parts: dict, compute: Callable[[], T]) -> T:
-    """What `compute()` returns for `name` and `parts` in the current state of the data:
-    computed on the first call in that state and kept, then taken from the cache until
-    any table the pages show is written. `parts` holds everything `compute`'s result
-    depends on besides the data (the filters, the page number); the result must pickle."""
-    key = cache_key(name, version=data_version(), parts=parts)
+def cached(request, *, compute: Callable[[], T]) -> T:
+    """What `compute()` returns for the page that `request` asks for (`cache_key`) in the
+    current state of the data: computed on the first request in that state and kept,
+    then taken from the cache until any table the pages show is written. `compute` may
+    depend on the data, the path and the query string, and on nothing else: not on a
+    header (a page and its htmx fragment share what it computes) nor on the user. The
+    result must pickle."""
+    key = cache_key(request, version=data_version())
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -13,32 +13,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from responses.models import Status
 
-# The order a status mix is always read in: best outcome first.
-STATUS_ORDER = (
-    Status.REALISED,
-    Status.PARTLY,
-    Status.ABSENT,
-    Status.UNCLEAR,
-    Status.NOT_ASSESSED,
-)
-
-# Fill and text colour per status, matching the tags (GOV.UK Frontend's palette).
-COLOURS = {
-    Status.REALISED: ("#00703c", "#ffffff"),
-    Status.PARTLY: ("#ffdd00", "#0b0c0c"),
-    Status.ABSENT: ("#d4351c", "#ffffff"),
-    Status.UNCLEAR: ("#4c2c92", "#ffffff"),
-    Status.NOT_ASSESSED: ("#b1b4b6", "#0b0c0c"),
-}
-
-SHORT_LABELS = {
-    Status.REALISED: "realised",
-    Status.PARTLY: "partly realised",
-    Status.ABSENT: "absent",
-    Status.UNCLEAR: "unclear",
-    Status.NOT_ASSESSED: "not assessed",
-}
-
 _BAR_HEIGHT = 28
 _ROW_GAP = 10
 _LABEL_WIDTH = 230
@@ -58,11 +32,7 @@ class Chart:
 def status_summary(counts: Mapping[str, int], *, empty: str = "no asks") -> str:
     """The status mix in words, best outcome first, zeros left out:
     "2 realised, 7 partly realised, 4 absent"."""
-    parts = [
-        f"{counts[status]} {SHORT_LABELS[status]}"
-        for status in STATUS_ORDER
-        if counts.get(status, 0)
-    ]
+    parts = [f"{counts[status]} {status.short_label}" for status in Status if counts.get(status, 0)]
     return ", ".join(parts) or empty
 
 
@@ -99,20 +69,19 @@ def status_bars(
                 f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
             )
         x = float(label_width)
-        for status in STATUS_ORDER:
+        for status in Status:
             count = counts.get(status, 0)
             if not count:
                 continue
             segment = bar_width * count / largest
-            fill, ink = COLOURS[status]
             shapes.append(
                 f'<rect x="{_n(x)}" y="{y}" width="{_n(segment)}" height="{_BAR_HEIGHT}" '
-                f'fill="{fill}" stroke="#ffffff" stroke-width="1"/>'
+                f'fill="{status.colour}" stroke="#ffffff" stroke-width="1"/>'
             )
             if segment >= _MIN_LABELLED_WIDTH:
                 shapes.append(
                     f'<text x="{_n(x + segment / 2)}" y="{text_y}" text-anchor="middle" '
-                    f'fill="{ink}" class="app-chart__number">{int(count)}</text>'
+                    f'fill="{status.ink}" class="app-chart__number">{int(count)}</text>'
                 )
             x += segment
         shapes.append(
@@ -144,16 +113,15 @@ def status_bars(
 def _legend(*, y: float) -> list[SafeString]:
     items = []
     x = 0
-    for status in STATUS_ORDER:
-        fill, _ = COLOURS[status]
-        label = SHORT_LABELS[status]
+    for status in Status:
+        label = status.short_label
         items.append(
             format_html(
                 '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="#0b0c0c" stroke-width="0.5"/>'
                 '<text x="{}" y="{}" class="app-chart__legend">{}</text>',
                 x,
                 y,
-                fill,
+                status.colour,
                 x + 22,
                 y + 13,
                 label,
@@ -169,7 +137,7 @@ def _legend_item_width(label: str) -> int:
 
 
 def _legend_width() -> int:
-    return sum(_legend_item_width(label) for label in SHORT_LABELS.values())
+    return sum(_legend_item_width(status.short_label) for status in Status)
 
 
 def _truncate(label: str, length: int) -> str:

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from recommendations.models import Recommendation, SourceAbout, Theme
 from responses.csv_format import ASK_COLUMNS, FORMULA_STARTS, guard
-from responses.models import HEARD, Ask, DatePrecision, Evidence, Organisation, Status, with_demand
+from responses.models import Ask, DatePrecision, Evidence, Organisation, Status, with_demand
 
 from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
 
@@ -54,15 +54,6 @@ MATRIX_ROW_COLUMNS = ("organisation", "organisation_slug", "all_asks")
 
 # Separates several values in one cell (theme slugs); URLs are separated by a space.
 LIST_SEPARATOR = "; "
-
-# A status mix in a matrix cell: every status, always in this order.
-MIX_STATUSES = (
-    Status.REALISED,
-    Status.PARTLY,
-    Status.ABSENT,
-    Status.UNCLEAR,
-    Status.NOT_ASSESSED,
-)
 
 SNAPSHOT_HEADER = "Carereview-Snapshot"
 
@@ -279,7 +270,8 @@ def recommendations_table(
     # subquery here, as a join would multiply the rows that sources and themes add.
     order = ["chapter__number", "id"]
     if form is not None and form.values.get("sort") == "demand":
-        chosen = chosen.annotate(demand=Coalesce(Subquery(_demand()), 0))
+        demand = Evidence.objects.filter(recommendation=OuterRef("pk")).demand("recommendation")
+        chosen = chosen.annotate(demand=Coalesce(Subquery(demand.values("organisations")), 0))
         order = ["-demand", *order]
     rows = (
         chosen.annotate(
@@ -302,7 +294,7 @@ def recommendations_table(
     )
 
     def build() -> Iterator[list]:
-        organisations = _organisations_heard(chosen)
+        organisations = _organisations_heard(list(chosen.values_list("pk", flat=True)))
         for group in _grouped(rows):
             pk, ref, number, chapter, chapter_title, title, text, confidence = group[0][:8]
             yield [
@@ -320,16 +312,6 @@ def recommendations_table(
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
-
-
-def _demand():
-    """How many organisations have an ask that the outer recommendation (partly) realises."""
-    return (
-        Evidence.objects.filter(recommendation=OuterRef("pk"), assessment__status__in=HEARD)
-        .values("recommendation")
-        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
-        .values("organisations")
-    )
 
 
 def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
@@ -353,14 +335,12 @@ def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
     return Table(name="organisations", columns=ORGANISATION_COLUMNS, rows=build())
 
 
-def _organisations_heard(recommendations) -> dict[tuple[int, str], int]:
-    """How many organisations have an ask that each recommendation realises or partly
-    realises, by (recommendation pk, status)."""
-    counts = (
-        Evidence.objects.filter(recommendation__in=recommendations, assessment__status__in=HEARD)
-        .values("recommendation_id", "assessment__status")
-        .annotate(organisations=Count("assessment__ask__document__organisation", distinct=True))
-        .order_by()
+def _organisations_heard(recommendations: list[int]) -> dict[tuple[int, str], int]:
+    """The demand (`responses.models.demand`) for each of the `recommendations` (pks), by
+    (recommendation pk, status): how many organisations have an ask it realises, and how
+    many an ask it partly realises."""
+    counts = Evidence.objects.filter(recommendation__in=recommendations).demand(
+        "recommendation_id", "assessment__status"
     )
     return {
         (count["recommendation_id"], count["assessment__status"]): count["organisations"]
@@ -370,10 +350,10 @@ def _organisations_heard(recommendations) -> dict[tuple[int, str], int]:
 
 def status_mix(counts: dict[str, int]) -> str:
     """A matrix cell: `realised=2;partly=1;absent=0;unclear=0;not_assessed=3`, every status
-    in that order; empty when there is no ask to count."""
+    in `Status`'s order; empty when there is no ask to count."""
     if not counts:
         return ""
-    return ";".join(f"{status}={counts.get(status, 0)}" for status in MIX_STATUSES)
+    return ";".join(f"{status}={counts.get(status, 0)}" for status in Status)
 
 
 def matrix_table(*, form: AskFilterForm | None = None, by: str = "theme") -> Table:

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 
+from plaintext import plain
 from responses.models import DocumentKind, JudgedBy, OrganisationKind, Status
 
 
@@ -18,8 +19,9 @@ def _any(label: str, choices) -> list[tuple[str, str]]:
 
 class FilterForm(forms.Form):
     def clean_q(self):
-        # Strip NUL and other control characters that PostgreSQL refuses in text.
-        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable())
+        # Without NUL, which PostgreSQL refuses, and whatever else is not printable. The
+        # quotes are kept: a filter matches the words as they are stored.
+        return plain(self.cleaned_data["q"], gap="", straight_quotes=False)
 
     @property
     def values(self) -> dict:

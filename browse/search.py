@@ -43,6 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
+from plaintext import plain
 from recommendations.models import Recommendation
 from recommendations.words import NOT_A_WORD, terms, words, words_vector
 from responses.models import Ask, Organisation
@@ -53,9 +54,6 @@ T = TypeVar("T")
 MIN_QUERY_LENGTH = 3
 # As long as the search box takes; a longer query only costs time, in Python or SQL.
 MAX_QUERY_LENGTH = 200
-
-# Curly quotes as typed on phones and pasted from documents, read as straight ones.
-STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 @dataclass(frozen=True)
@@ -82,16 +80,12 @@ class SearchResults:
 
 
 def clean_query(query: str) -> str:
-    """The query as search reads it: no control characters (PostgreSQL refuses NUL) or
-    lone surrogates (which cannot be encoded), accents and curly quotes made plain, spaces
-    collapsed, at most MAX_QUERY_LENGTH characters."""
-    decomposed = unicodedata.normalize("NFKD", query.translate(STRAIGHT_QUOTES))
-    plain = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cs") else c
-        for c in decomposed
-        if not unicodedata.combining(c)
-    )
-    return re.sub(r"\s+", " ", plain).strip()[:MAX_QUERY_LENGTH]
+    """The query as search reads it: made `plain` (curly quotes straight, what is not
+    printable a space), accents dropped, spaces collapsed, at most MAX_QUERY_LENGTH
+    characters."""
+    decomposed = unicodedata.normalize("NFKD", plain(query))
+    unaccented = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", unaccented).strip()[:MAX_QUERY_LENGTH]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The pages: thin views that read through the models' querysets and render one template
 each, or only the fragment that htmx asked for. A page whose data takes long to compute
-says which part is kept per state of the data (`caching.cached`) and what it depends on."""
+says which part is kept per state of the data and URL (`caching.cached`)."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
@@ -89,7 +89,7 @@ def _with_nearest(asks: list) -> list:
 
 def home(request):
     # Every figure here reads all the asks: computed once per state of the data.
-    context = caching.cached("overview", parts={}, compute=_overview)
+    context = caching.cached(request, compute=_overview)
     return render(request, "browse/home.html", context)
 
 
@@ -161,8 +161,7 @@ def organisation_list(request):
 
     # Sorted by share realised, every organisation's asks are counted: once per state
     # of the data.
-    parts = {"filters": form.values, "page": request.GET.get("page", "")}
-    found = caching.cached("organisations", parts=parts, compute=listed)
+    found = caching.cached(request, compute=listed)
     context = {
         "form": form,
         "page": _page_of(request, found["listed"], per_page=ORGANISATIONS_PER_PAGE),
@@ -259,7 +258,7 @@ def recommendation_list(request):
         }
 
     # Demand is counted over all the evidence: once per state of the data and filters.
-    context = {"form": form, **caching.cached("recommendations", parts=form.values, compute=listed)}
+    context = {"form": form, **caching.cached(request, compute=listed)}
     return _render(request, "browse/recommendation_list.html", context, fragment="results")
 
 
@@ -292,9 +291,7 @@ def recommendation(request, ref):
             ),
         }
 
-    found = caching.cached(
-        "recommendation", parts={"ref": ref, "page": request.GET.get("page", "")}, compute=shown
-    )
+    found = caching.cached(request, compute=shown)
     context = {
         "recommendation": found["recommendation"],
         "page": _page_of(request, found["listed"], per_page=ASKS_PER_PAGE),
@@ -356,8 +353,7 @@ def theme(request, slug):
         }
 
     # Sorting and counting the theme's asks reads them all: once per state of the data.
-    parts = {"theme": theme.pk, "filters": form.values, "page": request.GET.get("page", "")}
-    found = caching.cached("theme", parts=parts, compute=compared)
+    found = caching.cached(request, compute=compared)
     context = {
         "theme": theme,
         "form": form,

@@ -128,7 +128,7 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# What the heaviest pages compute, kept per state of the data (responses/caching.py). In
+# What the heaviest pages compute, kept per state of the data (browse/caching.py). In
 # each process's memory: every gunicorn worker has its own. An entry is a page's data or
 # its rendered table, up to a few hundred kilobytes; entries under an old data version
 # are never read again and go when the cache is full or after the timeout.
@@ -152,10 +152,16 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-# Behind a proxy the client's address is in X-Forwarded-For; trust it only when told to.
+# Behind a proxy every request comes from the proxy's address; the client's is the last in
+# X-Forwarded-For, appended by the proxy, and anything before it the client sent and could
+# forge. django-axes reads it through django-ipware (without which every client would share
+# the proxy's lockout). ipware counts the proxies listed after the client: here none. Not
+# strict (a django-ipware 8 setting), so that ipware passes over what the client put first
+# rather than refuse the header. Trust the header only when told to.
 if env_bool("BEHIND_PROXY", False):
-    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_PROXY_COUNT = 0
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    IPWARE_STRICT = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

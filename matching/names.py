@@ -5,7 +5,9 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from .normalise import QUOTES, WORD
+from plaintext import plain
+
+from .normalise import WORD
 
 # Two names this alike (after the words below are dropped) are probably one organisation
 # written two ways; a person confirms before a second one is added.
@@ -18,7 +20,7 @@ NAME_NOISE = frozenset(
 
 
 def _name_key(name: str) -> str:
-    words = WORD.findall(unicodedata.normalize("NFKC", name).translate(QUOTES).lower())
+    words = WORD.findall(plain(unicodedata.normalize("NFKC", name)).lower())
     return " ".join(word.replace("'", "") for word in words if word not in NAME_NOISE)
 
 

@@ -8,6 +8,8 @@ import unicodedata
 
 import snowballstemmer
 
+from plaintext import plain
+
 # Function words, and the words that frame an ask rather than say what it asks for
 # ("we call for", "ensure that", "the Review should recommend").
 STOP_WORDS = frozenset(
@@ -84,18 +86,6 @@ BRITISH_SPELLINGS = {
 }
 _ZE = re.compile(r"(?<=[a-z]{3})([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 
-QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-    }
-)
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -119,7 +109,7 @@ def _normal_word(token: str) -> str | None:
 
 
 def _tokens(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).translate(QUOTES).lower()
+    text = plain(unicodedata.normalize("NFKC", text)).lower()
     return WORD.findall(text)
 
 

@@ -24,7 +24,7 @@ from django.db.backends.postgresql.client import DatabaseClient
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "backups"
 # How every pg_dump custom-format archive starts.
 ARCHIVE_START = b"PGDMP"
-# The data version names a state of this database's data (responses/caching.py), not
+# The data version names a state of this database's data (browse/caching.py), not
 # data: a restored database must not take the backup's token, under which pages computed
 # from other data may be cached. No backup holds its row, so the table comes back empty
 # and the first read gives it a fresh token.

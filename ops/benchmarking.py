@@ -4,7 +4,7 @@ Each measurement seeds a synthetic corpus (`ops.synthetic`) of the size asked fo
 top of the real one, measures, and removes it again. Times are medians and 95th
 percentiles of many runs in one process, so they say how this machine did, never what a
 test may assert. Pages are timed cold, with the cache emptied before each request (what
-the first request after a change costs), and warm (responses/caching.py).
+the first request after a change costs), and warm (browse/caching.py).
 """
 
 import itertools

@@ -77,7 +77,7 @@ def forget_dead_handles(data: Path) -> None:
 def database_url(uri: str) -> str:
     """The server's URL with its socket's folder, percent-encoded, as the host: the form
     dj-database-url reads into HOST. From libpq's `?host=/folder` form it fills only
-    OPTIONS, and pg_dump and pg_restore (carereview/backups.py) would miss the server."""
+    OPTIONS, and pg_dump and pg_restore (ops/backups.py) would miss the server."""
     folder = parse_qs(urlsplit(uri).query)["host"][0]
     return f"postgres://postgres@{quote(folder, safe='')}/postgres"
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from recommendations.models import Chapter, Recommendation, Report, Theme
 from responses.models import (
+    HEARD,
     Ask,
     Assessment,
     DocumentKind,
@@ -356,7 +357,8 @@ def _plan_organisation(
             rationale=chain.sentence(rng, min_words=8, max_words=30),
         )
         assessments.append(assessment)
-        if status in (Status.REALISED, Status.PARTLY):
+        # Only realised or partly realised asks carry evidence (responses.rules).
+        if status in HEARD:
             count = min(_weighted(rng, EVIDENCE_COUNT_WEIGHTS), len(recommendations))
             evidence += [
                 Evidence(

@@ -1,11 +1,28 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Chapter, Recommendation, Report, Source, Theme
+from .models import Chapter, GovernmentStage, Recommendation, Report, Source, StageQuote, Theme
 
 # Django 6 assumes https for a URL typed without a scheme; so do we, now.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class HistoryToReadOnly(SimpleHistoryAdmin):
+    """History to read, never to revert: a revert would save one row without the rows
+    written with it (an assessment's evidence, a stage's quotes), around the write path
+    that keeps them together."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 PROVENANCE_NOTE = (
     "The Final Report's own text could not be obtained: a recommendation's wording is the "
@@ -53,6 +70,24 @@ class SourceInline(admin.StackedInline):
     formfield_overrides = HTTPS_URLS
 
 
+class GovernmentStageInline(admin.TabularInline):
+    """The stages, listed to read: each is corrected on its own page, beside the quotes
+    that show it, and added from the stages' list."""
+
+    model = GovernmentStage
+    verbose_name_plural = "What the Government did (each record with its quotes on its own page)"
+    fields = ["date_display", "stage", "status", "summary", "confidence"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description="Date")
+    def date_display(self, stage):
+        return stage.date_display
+
+
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
     list_display = ["ref", "title", "chapter", "confidence", "source_count"]
@@ -61,7 +96,7 @@ class RecommendationAdmin(admin.ModelAdmin):
     list_filter = ["report", "confidence", "chapter", "themes"]
     search_fields = ["ref", "number", "title", "text"]
     autocomplete_fields = ["chapter", "themes"]
-    inlines = [SourceInline]
+    inlines = [SourceInline, GovernmentStageInline]
     fieldsets = [
         (None, {"fields": ["report", "ref", "number", "chapter", "chapter_inferred", "title"]}),
         (
@@ -100,4 +135,44 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["url", "quote", "recommendation__ref", "recommendation__title"]
     autocomplete_fields = ["recommendation"]
     list_select_related = ["recommendation"]
+    formfield_overrides = HTTPS_URLS
+
+
+class StageQuoteInline(admin.StackedInline):
+    model = StageQuote
+    extra = 0
+    fields = ["text", "url", "position"]
+    formfield_overrides = HTTPS_URLS
+
+
+@admin.register(GovernmentStage)
+class GovernmentStageAdmin(HistoryToReadOnly):
+    list_display = ["recommendation", "stage", "status", "date_display", "confidence"]
+    list_filter = ["stage", "status", "confidence"]
+    search_fields = ["recommendation__ref", "recommendation__title", "summary", "note"]
+    autocomplete_fields = ["recommendation"]
+    list_select_related = ["recommendation"]
+    fields = [
+        "recommendation",
+        "stage",
+        "status",
+        "date",
+        "date_precision",
+        "summary",
+        "confidence",
+        "note",
+    ]
+    inlines = [StageQuoteInline]
+
+    @admin.display(description="Date", ordering="date")
+    def date_display(self, stage):
+        return stage.date_display
+
+
+@admin.register(StageQuote)
+class StageQuoteAdmin(HistoryToReadOnly):
+    list_display = ["stage", "url", "position"]
+    search_fields = ["text", "url", "stage__recommendation__ref"]
+    autocomplete_fields = ["stage"]
+    list_select_related = ["stage__recommendation"]
     formfield_overrides = HTTPS_URLS

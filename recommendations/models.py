@@ -4,12 +4,32 @@ This app knows nothing of the organisations that responded to the Review: `respo
 points at it, never the other way round.
 """
 
+import datetime
+
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from .validators import is_web_address, web_address
 from .words import words_vector
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+def format_partial_date(date: datetime.date | None, precision: str) -> str:
+    """A date only as precise as it is known: "2021", "May 2022", "27 August 2021"."""
+    if date is None:
+        return "Date unknown"
+    if precision == DatePrecision.YEAR:
+        return str(date.year)
+    if precision == DatePrecision.MONTH:
+        return date.strftime("%B %Y")
+    return f"{date.day} {date.strftime('%B %Y')}"
 
 
 class Report(models.Model):
@@ -82,6 +102,19 @@ class RecommendationQuerySet(models.QuerySet):
         """Everything needed to show a recommendation with where its wording comes from."""
         return self.select_related("report", "chapter").prefetch_related("themes", "sources")
 
+    def with_stages(self):
+        """With what the Government did with each, in date order and with the quotes that
+        show it: two queries more, however many recommendations and stages there are.
+        `government_response_stage` and `furthest_delivery_stage` then cost none."""
+        return self.prefetch_related(
+            models.Prefetch("stages", queryset=GovernmentStage.objects.prefetch_related("quotes"))
+        )
+
+    def get_by_natural_key(self, report_slug: str, ref: str):
+        # Fixtures name a recommendation by its report and ref (fixtures/stages.json), so
+        # they hold whatever primary key a database gave it.
+        return self.get(report__slug=report_slug, ref=ref)
+
 
 class Recommendation(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="recommendations")
@@ -142,6 +175,9 @@ class Recommendation(models.Model):
     def __str__(self):
         return f"{self.ref} {self.title}"
 
+    def natural_key(self) -> tuple[str, str]:
+        return (self.report.slug, self.ref)
+
     def get_absolute_url(self):
         return reverse("recommendation", args=[self.ref])
 
@@ -152,6 +188,24 @@ class Recommendation(models.Model):
     @property
     def government_response_sources(self):
         return [s for s in self.sources.all() if s.about == SourceAbout.GOVERNMENT_RESPONSE]
+
+    @property
+    def government_response_stage(self) -> "GovernmentStage | None":
+        """The Government's latest response to it (a later one, after a consultation say,
+        supersedes the first), or None: no response found. Read with `with_stages()`."""
+        responses = [s for s in self.stages.all() if s.stage == Stage.GOVERNMENT_RESPONSE]
+        return responses[-1] if responses else None
+
+    @property
+    def furthest_delivery_stage(self) -> "GovernmentStage | None":
+        """The furthest its delivery has gone (`StageStatus`'s order says what is further;
+        of two as far, the later), or None. Read with `with_stages()`."""
+        deliveries = [s for s in self.stages.all() if s.stage == Stage.DELIVERY]
+        return min(
+            deliveries,
+            key=lambda s: (StageStatus(s.status).rank, -s.date.toordinal()),
+            default=None,
+        )
 
 
 class SourceAbout(models.TextChoices):
@@ -183,6 +237,202 @@ class Source(models.Model):
 
     def __str__(self):
         return self.url
+
+    @property
+    def link(self) -> str:
+        """The URL if a page may link to it (see `is_web_address`), else ""."""
+        return self.url if is_web_address(self.url) else ""
+
+
+class Stage(models.TextChoices):
+    """What the Government did with a recommendation: it responded, then delivered."""
+
+    GOVERNMENT_RESPONSE = "government_response", "Government response"
+    DELIVERY = "delivery", "Delivery"
+
+    @property
+    def statuses(self) -> list["StageStatus"]:
+        """The statuses a stage of this kind may have, in their order."""
+        return [status for status in StageStatus if status.stage == self]
+
+
+class StageStatus(models.TextChoices):
+    """Where a stage left the recommendation. Declared in reading order, each stage's
+    statuses together: a response best first, then delivery furthest first. Further
+    means more binding on what comes next: a law binds future governments until Parliament
+    changes it; an action delivered (a programme, guidance, a body set up) can still be
+    withdrawn by ministers; a Bill before Parliament can still fall; a programme or pilot
+    under way can still stop."""
+
+    ACCEPTED = "accepted", "Accepted: to be done as recommended, if first through a pilot"
+    ACCEPTED_IN_PART = (
+        "accepted_in_part",
+        "Accepted in part: some of it, a weaker form, or a promise to consult or pilot",
+    )
+    NOT_ACCEPTED = "not_accepted", "Not accepted: rejected, or another measure chosen"
+    LEGISLATED = "legislated", "Legislated: enacted in an Act or regulations, in force or not"
+    DELIVERED = "delivered", "Delivered: the action, or the stated part of it, has happened"
+    LEGISLATION_IN_PROGRESS = (
+        "legislation_in_progress",
+        "Legislation in progress: a Bill or clause before Parliament",
+    )
+    IN_PROGRESS = "in_progress", "In progress: programmes, pilots or funding under way"
+
+    @property
+    def stage(self) -> Stage:
+        """The one stage this status belongs to."""
+        return _STAGE_STATUS_LOOKS[self][0]
+
+    @property
+    def rank(self) -> int:
+        """Its place in the declared order: of a stage's statuses, the lower the better
+        (a response) or the further (delivery)."""
+        return list(StageStatus).index(self)
+
+    @property
+    def tag_label(self) -> str:
+        """The label without its explanation, as a tag shows it: "Accepted in part"."""
+        return self.label.split(":")[0]
+
+    @property
+    def short_label(self) -> str:
+        """The status in a sentence or a legend: "accepted in part", "in progress"."""
+        return self.tag_label.lower()
+
+    @property
+    def colour(self) -> str:
+        """Its fill in charts and legends."""
+        return _STAGE_STATUS_LOOKS[self][1]
+
+    @property
+    def ink(self) -> str:
+        """The colour of text written on its fill."""
+        return _STAGE_STATUS_LOOKS[self][2]
+
+    @property
+    def tag_colour(self) -> str:
+        """Its GOV.UK Frontend tag (`govuk-tag--<colour>`), the same hue as its fill."""
+        return _STAGE_STATUS_LOOKS[self][3]
+
+
+# Stage, fill, ink and tag per status, from GOV.UK Frontend's palette: a response in the
+# hues of the Review's own statuses (accepted green, in part yellow, not accepted red),
+# delivery in green then blues, further darker. Dark ink where white would be too faint.
+_STAGE_STATUS_LOOKS = {
+    StageStatus.ACCEPTED: (Stage.GOVERNMENT_RESPONSE, "#00703c", "#ffffff", "green"),
+    StageStatus.ACCEPTED_IN_PART: (Stage.GOVERNMENT_RESPONSE, "#ffdd00", "#0b0c0c", "yellow"),
+    StageStatus.NOT_ACCEPTED: (Stage.GOVERNMENT_RESPONSE, "#d4351c", "#ffffff", "red"),
+    StageStatus.LEGISLATED: (Stage.DELIVERY, "#00703c", "#ffffff", "green"),
+    StageStatus.DELIVERED: (Stage.DELIVERY, "#28a197", "#0b0c0c", "turquoise"),
+    StageStatus.LEGISLATION_IN_PROGRESS: (Stage.DELIVERY, "#1d70b8", "#ffffff", "blue"),
+    StageStatus.IN_PROGRESS: (Stage.DELIVERY, "#5694ca", "#0b0c0c", "light-blue"),
+}
+
+
+class GovernmentStage(models.Model):
+    """One thing the Government did with a recommendation: its response, or a step in
+    delivering it, dated as precisely as known and shown by exact quotes from published
+    pages (`StageQuote`). A recommendation with none has no government response found."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="stages"
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    status = models.CharField(max_length=30, choices=StageStatus.choices)
+    date = models.DateField(
+        help_text="For a year or month only, the first day of it, with the precision below."
+    )
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices)
+    summary = models.TextField(help_text="One sentence, in our own words.")
+    confidence = models.CharField(
+        max_length=10,
+        choices=Confidence.choices,
+        help_text="High: the quotes state the status. Medium: they support it, but part is "
+        "a reading. Low: the status is our reading, or no quote could be found.",
+    )
+    note = models.TextField(blank=True, help_text="Caveats: copies of pages, what is not quoted.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stage__in=Stage.values), name="stage_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=StageStatus.values), name="stage_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        stage=Stage.GOVERNMENT_RESPONSE,
+                        status__in=Stage.GOVERNMENT_RESPONSE.statuses,
+                    )
+                    | models.Q(stage=Stage.DELIVERY, status__in=Stage.DELIVERY.statuses)
+                ),
+                name="stage_status_matches_stage",
+                violation_error_message=(
+                    "A government response is accepted, accepted in part or not accepted; "
+                    "delivery is legislated, delivered, legislation in progress or in "
+                    "progress."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_precision__in=DatePrecision.values),
+                name="stage_date_precision_valid",
+            ),
+            # A year or month is stored as its first day, so dates order and match.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(date_precision=DatePrecision.DAY)
+                    | models.Q(date_precision=DatePrecision.MONTH, date__day=1)
+                    | models.Q(date_precision=DatePrecision.YEAR, date__day=1, date__month=1)
+                ),
+                name="stage_partial_date_is_its_first_day",
+                violation_error_message=(
+                    "For a month or a year, give its first day (e.g. 1 December 2023)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confidence__in=Confidence.values),
+                name="stage_confidence_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(summary=""), name="stage_summary_not_empty"),
+        ]
+
+    def __str__(self):
+        status = StageStatus(self.status).tag_label if self.status in StageStatus else ""
+        return (
+            f"{self.recommendation.ref} {self.get_stage_display()}: {status}, {self.date_display}"
+        )
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.date, self.date_precision)
+
+
+class StageQuote(models.Model):
+    """Exact words from a published page that show a stage. Not a `Source`: a source is
+    the recommendation's and may have no quote, while this belongs to one stage, always
+    quotes, and keeps its history with the stage's."""
+
+    stage = models.ForeignKey(GovernmentStage, on_delete=models.CASCADE, related_name="quotes")
+    text = models.TextField(help_text="Exact words quoted from the page.")
+    url = models.URLField("source URL", max_length=500, validators=[web_address])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stage", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="stage_quote_text_not_empty"),
+            models.CheckConstraint(condition=~models.Q(url=""), name="stage_quote_url_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.text[:60]} ({self.url})"
 
     @property
     def link(self) -> str:

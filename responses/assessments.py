@@ -1,9 +1,10 @@
 """Recording judgements: the one place that writes an assessment and its evidence.
 
-Admin actions, the matcher's bulk suggestions and the CSV import all come through
-`record`, so the rules about whose judgement may replace whose live in one place. A
-judgement of the Government's response is written by `record_government`, under the same
-rules (`refuse_unless_writable`).
+Admin's judge, link and absent views, the matcher's bulk suggestions and the CSV import
+all come through `record`, which enforces the rules in `rules` on every write. A
+judgement of the Government's response is written by `record_government`, in admin and
+by `load_corpus`, under the same rules about stale edits and whose judgement may replace
+whose.
 """
 
 from collections.abc import Sequence
@@ -15,55 +16,15 @@ from django.utils.text import Truncator
 
 from recommendations.models import Recommendation
 
+from . import rules
 from .models import (
-    HEARD,
     Ask,
     Assessment,
     Evidence,
     GovernmentAssessment,
-    JudgedBy,
     NamedRecommendation,
     Status,
 )
-
-# Either judgement of an ask: the Final Report's, or the Government's response's.
-Judgement = Assessment | GovernmentAssessment
-
-
-class JudgementProtected(Exception):
-    """The ask already carries a judgement that this write may not replace."""
-
-
-class StaleJudgement(Exception):
-    """Someone else changed the judgement since the writer read it: writing now would
-    overwrite their change unseen."""
-
-    def __init__(self, current: Judgement, *, expected_version: int):
-        self.current = current
-        self.expected_version = expected_version
-        super().__init__(
-            f"Ask {current.ask_id}'s judgement changed while you were editing it "
-            f"(version {expected_version} became {current.version})."
-        )
-
-
-def may_replace(*, current: Judgement | None, judged_by: str, force: bool = False) -> bool:
-    """Whether a judgement by `judged_by` may replace `current`.
-
-    - Anything may replace "not assessed" or another automatic suggestion.
-    - An automatic suggestion never replaces a judgement made by a person or by the
-      organisation itself, even with `force`.
-    - The organisation's own judgement is replaced only by the organisation or with `force`.
-    """
-    if current is None or current.status == Status.NOT_ASSESSED:
-        return True
-    if current.judged_by == JudgedBy.AUTOMATIC:
-        return True
-    if judged_by == JudgedBy.AUTOMATIC:
-        return False
-    if current.judged_by == JudgedBy.ORGANISATION and judged_by != JudgedBy.ORGANISATION:
-        return force
-    return True
 
 
 @transaction.atomic
@@ -82,26 +43,20 @@ def record(
 ) -> Assessment:
     """Set `ask`'s judgement to `status` by `judged_by`, with its evidence, and return it.
 
-    The evidence replaces any evidence the ask had. Each quote must occur verbatim in its
-    recommendation's text, and only realised or partly realised asks carry evidence.
-    With `expected_version` (the version the writer read; 0 for "no judgement yet"), a
-    judgement that has moved on since raises StaleJudgement.
-    Raises JudgementProtected when `may_replace` refuses, ValidationError on bad values,
-    among them an automatic suggestion of absent (Assessment's constraints, checked by
-    `full_clean` with their messages); whatever is raised, nothing is written. The history records `user` and `reason`.
+    The evidence replaces any evidence the ask had. Before anything is written, every rule
+    of `rules` that a judgement obeys is checked: with `expected_version` (the version the
+    writer read; 0 for "no judgement yet"), a judgement that has moved on since raises
+    StaleJudgement; one that `judged_by` may not replace raises JudgementProtected; each
+    quote must occur verbatim in its recommendation's text (via Evidence.clean), only
+    realised or partly realised asks carry evidence, and an automatic suggestion is never
+    absent (Assessment's constraints, checked by `full_clean` with their messages), else
+    ValidationError, as for any other bad value. Whatever is raised, nothing is written.
+    The history records `user` and `reason`.
     """
     current = Assessment.objects.select_for_update().filter(ask=ask).first()
-    refuse_unless_writable(
-        current=current,
-        ask=ask,
-        judged_by=judged_by,
-        force=force,
-        expected_version=expected_version,
-    )
-    if evidence and status not in HEARD:
-        raise ValidationError(
-            {"status": f"Only realised or partly realised asks carry evidence, not {status!r}."}
-        )
+    rules.check_not_stale(current=current, expected_version=expected_version)
+    rules.check_may_replace(current=current, judged_by=judged_by, force=force)
+    rules.check_evidence_allowed(status=status, with_evidence=bool(evidence))
     assessment = current or Assessment(ask=ask, version=0)
     assessment.version += 1
     assessment.status = status
@@ -143,20 +98,16 @@ def record_government(
     naming the recommendations in `named` (each with the words of the ask's document that
     name it), and return it. The ask's judgement of the Final Report is left as it is.
 
-    The same rules as `record`'s (`refuse_unless_writable`): a stale edit raises
-    StaleJudgement, a judgement `may_replace` refuses to replace raises
+    The same rules of `rules` as `record`'s: with `expected_version`, a judgement that has
+    moved on since raises StaleJudgement; one that `judged_by` may not replace raises
     JudgementProtected. ValidationError on bad values, among them an organisation's own
-    judgement whose rationale does not quote its document word for word; whatever is
+    verdict whose rationale does not quote its document word for word, or a recommendation
+    named in words the document does not hold (via the models' `clean`). Whatever is
     raised, nothing is written. The history records `user` and `reason`.
     """
     current = GovernmentAssessment.objects.select_for_update().filter(ask=ask).first()
-    refuse_unless_writable(
-        current=current,
-        ask=ask,
-        judged_by=judged_by,
-        force=force,
-        expected_version=expected_version,
-    )
+    rules.check_not_stale(current=current, expected_version=expected_version)
+    rules.check_may_replace(current=current, judged_by=judged_by, force=force)
     assessment = current or GovernmentAssessment(ask=ask, version=0)
     assessment.version += 1
     assessment.status = status
@@ -181,30 +132,6 @@ def record_government(
     return assessment
 
 
-def refuse_unless_writable(
-    *,
-    current: Judgement | None,
-    ask: Ask,
-    judged_by: str,
-    force: bool,
-    expected_version: int | None,
-) -> None:
-    """Raise unless a judgement by `judged_by` may now replace `current`, the judgement
-    of `ask` as locked by the writer: StaleJudgement (or ValidationError, when it is gone)
-    if it is no longer at `expected_version` (0 for "no judgement yet"; None not to
-    check), JudgementProtected if `may_replace` refuses."""
-    if expected_version is not None and expected_version != (current.version if current else 0):
-        if current is None:
-            raise ValidationError("The judgement you were editing no longer exists.")
-        raise StaleJudgement(current, expected_version=expected_version)
-    if not may_replace(current=current, judged_by=judged_by, force=force):
-        raise JudgementProtected(
-            f"Ask {ask.pk} is already judged by {current.get_judged_by_display().lower()}; "
-            f"{JudgedBy(judged_by).label.lower() if judged_by in JudgedBy.values else judged_by} "
-            "may not replace that judgement."
-        )
-
-
 def _replace_links(*, old, new: list, user) -> None:
     """Replace a judgement's links to recommendations (`old`, a queryset) with `new`,
     unsaved and each checked first; each deletion and addition is kept in the links'
@@ -221,7 +148,7 @@ def _replace_links(*, old, new: list, user) -> None:
         link.save()
 
 
-def changes_since(assessment: Judgement, *, version: int) -> list[str]:
+def changes_since(assessment: rules.Judgement, *, version: int) -> list[str]:
     """What happened to `assessment` (of the Final Report or of the Government's
     response) after `version`, in sentences for an editor whose write was refused as
     stale: who saved it and when, then each field and the recommendations it links as
@@ -261,7 +188,7 @@ def changes_since(assessment: Judgement, *, version: int) -> list[str]:
     return lines
 
 
-def _label(assessment: Judgement, field: str, value: str) -> str:
+def _label(assessment: rules.Judgement, field: str, value: str) -> str:
     """A status or judge as the assessment's own form words it: the Government's response
     takes an ask up, the Final Report realises it."""
     return dict(type(assessment)._meta.get_field(field).choices).get(value, value)

@@ -1,7 +1,8 @@
-"""Adding the shipped corpus's later documents to a database that already holds the earlier
-ones: rows are matched by their natural keys, written as admin writes them (judgements
-through `assessments.record` and `record_government`), and nothing already there is
-changed."""
+"""Adding what the shipped corpus gained later to a database that already holds an earlier
+corpus: what the Government did with each recommendation (`add_missing_stages`) and
+round 2's documents (`add_missing_documents`). Rows are matched by their natural keys,
+written as admin writes them (judgements through `assessments.record` and
+`record_government`), and nothing already there is changed."""
 
 import json
 from collections import defaultdict
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.serializers.base import DeserializationError
 from django.db import transaction
 
-from recommendations.models import Recommendation
+from recommendations.models import GovernmentStage, Recommendation, StageQuote
 
 from . import assessments
 from .models import (
@@ -26,6 +28,43 @@ from .models import (
 )
 
 LOADED = "Loaded from the shipped corpus"
+# What names a shipped stage record in a database that may have renumbered it.
+STAGE_KEY = ("recommendation_id", "stage", "status", "date")
+
+
+@transaction.atomic
+def add_missing_stages(*, fixture: Path) -> int:
+    """Add, with their quotes, the stage records of `fixture` that the database has never
+    held (by recommendation, stage, status and date), and say how many; change no other
+    row. A record an editor corrected or deleted is in its history under its shipped key,
+    so it does not come back. All or nothing: if a record's recommendation is not held,
+    ValidationError, and none is added."""
+    try:
+        shipped = [item.object for item in serializers.deserialize("json", fixture.read_text())]
+    except DeserializationError as error:
+        raise ValidationError(
+            "A stage record of the shipped corpus is about a recommendation this database "
+            f"does not hold. Add it, then run load_corpus again. ({error})"
+        ) from error
+    held = set(GovernmentStage.history.values_list(*STAGE_KEY))
+    held |= set(GovernmentStage.objects.values_list(*STAGE_KEY))
+    stages = {
+        stage.pk: stage
+        for stage in shipped
+        if isinstance(stage, GovernmentStage)
+        and tuple(getattr(stage, field) for field in STAGE_KEY) not in held
+    }
+    quotes = [q for q in shipped if isinstance(q, StageQuote) and q.stage_id in stages]
+    # New primary keys: the shipped ones may belong to stages an editor added.
+    for row in (*stages.values(), *quotes):
+        row.pk = None
+    GovernmentStage.objects.bulk_create(stages.values())
+    for quote in quotes:
+        quote.stage = stages[quote.stage_id]
+    StageQuote.objects.bulk_create(quotes)
+    GovernmentStage.history.bulk_history_create(list(stages.values()), default_change_reason=LOADED)
+    StageQuote.history.bulk_history_create(quotes, default_change_reason=LOADED)
+    return len(stages)
 
 
 @transaction.atomic

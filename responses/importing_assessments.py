@@ -22,10 +22,10 @@ from django.db import transaction
 
 from recommendations.models import Recommendation
 
-from . import limits
-from .assessments import JudgementProtected, may_replace, record
+from . import limits, rules
+from .assessments import record
 from .csv_format import ASK_COLUMNS, unguard
-from .models import HEARD, Ask, JudgedBy, Status
+from .models import Ask, JudgedBy, Status
 
 
 @dataclass
@@ -128,16 +128,16 @@ def import_assessments(
                     force=force,
                 )
                 changes.append(Change(judgement.ask_id, judgement.line, before, judgement.status))
-    except (JudgementProtected, ValidationError) as error:
+    except (rules.JudgementProtected, ValidationError) as error:
         # Something changed between checking and writing; the transaction undid it all.
         return ImportResult(errors=[(judgement.line, f"ask {judgement.ask_id}: {_message(error)}")])
     return ImportResult(changed=changes, unchanged=unchanged)
 
 
 def _message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
+    """A rule's message as this report words errors: after "line 8: ", in lower case."""
+    message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    return message[:1].lower() + message[1:]
 
 
 @contextlib.contextmanager
@@ -277,10 +277,11 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
                 ),
             )
         )
-    if ref and quote and status in Status.values and status not in HEARD:
-        errors.append(
-            (line, f"an ask that is {status} carries no evidence; only realised or partly asks do.")
-        )
+    if ref and quote and status in Status.values:
+        try:
+            rules.check_evidence_allowed(status=status, with_evidence=True)
+        except ValidationError as error:
+            errors.append((line, _message(error)))
     judgement = judgements.get(ask_id)
     if judgement is None:
         judgement = judgements[ask_id] = Judgement(
@@ -344,12 +345,13 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
             elif len(found) > 1:
                 reports = ", ".join(recommendation.report.short_title for recommendation in found)
                 errors.append((line, f"ref {ref!r} is in more than one report ({reports})."))
-            elif quote not in found[0].text:
-                errors.append(
-                    (line, f"the evidence is not quoted exactly from recommendation {ref}'s text.")
-                )
             else:
-                evidence.append((found[0], quote))
+                try:
+                    rules.check_quote_is_verbatim(quote=quote, recommendation=found[0])
+                except ValidationError as error:
+                    errors.append((line, _message(error)))
+                else:
+                    evidence.append((found[0], quote))
         current = _current(ask)
         wanted = (
             judgement.status,
@@ -360,29 +362,15 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
         if wanted == current:
             unchanged += 1
             continue
-        holder = getattr(ask, "assessment", None)
-        if holder is not None and holder.status != Status.NOT_ASSESSED:
-            if holder.judged_by == JudgedBy.ORGANISATION and not force:
-                errors.append(
-                    (
-                        judgement.line,
-                        (
-                            f"ask {judgement.ask_id} holds the organisation's own "
-                            "judgement; it is replaced only with --force."
-                        ),
-                    )
-                )
-                continue
-            if not may_replace(current=holder, judged_by=judgement.judged_by, force=force):
-                errors.append(
-                    (
-                        judgement.line,
-                        (
-                            "an automatic suggestion may not replace ask "
-                            f"{judgement.ask_id}'s {holder.get_judged_by_display().lower()} judgement."
-                        ),
-                    )
-                )
-                continue
+        try:
+            rules.check_may_replace(
+                current=getattr(ask, "assessment", None),
+                judged_by=judgement.judged_by,
+                force=force,
+            )
+        except rules.JudgementProtected as error:
+            hint = " Use --force to replace it." if error.forceable else ""
+            errors.append((judgement.line, _message(error) + hint))
+            continue
         planned.append((judgement, ask, evidence, current[0]))
     return planned, errors, unchanged

@@ -117,8 +117,9 @@ def candidate_asks(*, text: str) -> list[Candidate]:
 def save_asks(*, document: ResponseDocument, asks: Sequence[tuple[str, str]]) -> list[Ask]:
     """Save `asks` — (text, title) pairs — as the document's next asks, in order.
 
-    Every text must occur verbatim in the document's text and not already be one of its
-    asks; otherwise ValidationError, and nothing is saved.
+    Every text must occur verbatim in the document's text (`rules.check_ask_is_verbatim`,
+    which each ask's full_clean() calls) and not already be one of its asks; otherwise
+    ValidationError, and nothing is saved.
     """
     if not asks:
         raise ValidationError("Choose at least one ask to save.")

@@ -14,7 +14,7 @@ from django.db import transaction
 import matching
 from recommendations.models import Recommendation
 
-from . import assessments
+from . import assessments, rules
 from .models import Ask, JudgedBy, Status
 
 
@@ -67,11 +67,14 @@ def store_suggestions(
     is told how many more asks are dealt with, the skipped ones first."""
     open_asks, skipped = [], 0
     for ask in asks:
-        current = getattr(ask, "assessment", None)
-        if assessments.may_replace(current=current, judged_by=JudgedBy.AUTOMATIC):
-            open_asks.append(ask)
-        else:
+        try:
+            rules.check_may_replace(
+                current=getattr(ask, "assessment", None), judged_by=JudgedBy.AUTOMATIC
+            )
+        except rules.JudgementProtected:
             skipped += 1
+        else:
+            open_asks.append(ask)
 
     on_progress(skipped)
 

@@ -3,7 +3,14 @@
 import datetime
 import itertools
 
-from recommendations.models import Chapter, Recommendation, Report, Theme
+from recommendations.models import (
+    Chapter,
+    GovernmentStage,
+    Recommendation,
+    Report,
+    StageQuote,
+    Theme,
+)
 from responses.models import (
     Ask,
     Assessment,
@@ -53,6 +60,25 @@ def recommendation(**fields) -> Recommendation:
         "confidence": "high",
     }
     return Recommendation.objects.create(**defaults | fields)
+
+
+def stage(*, quotes=(), **fields) -> GovernmentStage:
+    """A government response (accepted, on 2 February 2023) unless `fields` say otherwise,
+    with `quotes` as (text, url) pairs."""
+    if "recommendation" not in fields:
+        fields["recommendation"] = recommendation()
+    defaults = {
+        "stage": "government_response",
+        "status": "accepted",
+        "date": datetime.date(2023, 2, 2),
+        "date_precision": "day",
+        "summary": "The Government said it would.",
+        "confidence": "high",
+    }
+    made = GovernmentStage.objects.create(**defaults | fields)
+    for position, (text, url) in enumerate(quotes, 1):
+        StageQuote.objects.create(stage=made, text=text, url=url, position=position)
+    return made
 
 
 def organisation(**fields) -> Organisation:
@@ -125,21 +151,28 @@ def organisation_note(**fields) -> OrganisationNote:
     return OrganisationNote.objects.create(**defaults | fields)
 
 
-def assessment_admin_form(assessment: Assessment, **fields) -> dict:
-    """What admin's change form for `assessment` posts when saved unchanged, no evidence
-    rows included: `fields` say what the editor changed."""
+def judge_form(assessment: Assessment | None, **fields) -> dict:
+    """What admin's judge page for an ask posts when saved unchanged, its evidence rows
+    included (`assessment` None for an ask not judged yet): `fields` say what the editor
+    changed."""
+    links = list(assessment.evidence.all()) if assessment else []
     data = {
-        "status": assessment.status,
-        "judged_by": assessment.judged_by,
-        "rationale": assessment.rationale,
-        "note": assessment.note,
+        "status": assessment.status if assessment else "not_assessed",
+        "judged_by": (assessment.judged_by if assessment else "") or "editorial",
+        "rationale": assessment.rationale if assessment else "",
+        "note": assessment.note if assessment else "",
         "change_reason": "",
-        "based_on_version": assessment.version,
-        "evidence-TOTAL_FORMS": "0",
-        "evidence-INITIAL_FORMS": "0",
+        "based_on_version": assessment.version if assessment else 0,
+        "evidence-TOTAL_FORMS": str(len(links)),
+        "evidence-INITIAL_FORMS": str(len(links)),
         "evidence-MIN_NUM_FORMS": "0",
         "evidence-MAX_NUM_FORMS": "1000",
     }
+    for index, link in enumerate(links):
+        data |= {
+            f"evidence-{index}-recommendation": str(link.recommendation_id),
+            f"evidence-{index}-quote": link.quote,
+        }
     return data | fields
 
 

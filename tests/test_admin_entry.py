@@ -55,6 +55,8 @@ def test_every_model_of_both_apps_is_in_admin():
         "recommendations.theme",
         "recommendations.recommendation",
         "recommendations.source",
+        "recommendations.governmentstage",
+        "recommendations.stagequote",
         "responses.organisation",
         "responses.responsedocument",
         "responses.ask",
@@ -188,6 +190,7 @@ def test_split_saves_the_ticked_candidates_verbatim_after_existing_asks(admin_cl
 def test_split_saves_nothing_when_nothing_is_ticked(admin_client, document):
     _, response = _split(admin_client, document)
     assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Choose at least one ask to save."]
     assert "Choose at least one ask" in response.content.decode()
     assert document.asks.count() == 0
 
@@ -197,6 +200,8 @@ def test_split_saves_nothing_when_the_text_changed_since_it_was_shown(admin_clie
         admin_client, document, ticked={0: "Home", 1: "Leave"}, text_1="Something else"
     )
     assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert "changed since the candidates were shown" in error
     assert "changed since the candidates were shown" in response.content.decode()
     assert document.asks.count() == 0
 
@@ -263,6 +268,7 @@ def test_ask_page_shows_five_suggestions_with_shared_words_highlighted(editor_cl
     page = response.content.decode()
     assert "<mark>Staying</mark>" in page and "<mark>Close</mark>" in page
     assert 'value="Link 6.x3"' in page
+    assert f'href="{reverse("admin:responses_assessment_judge", args=[ask.pk])}"' in page
     assert re.search(
         r"Partly realised\s+\(by the organisation itself\), citing <a [^>]+>6\.x3</a>", page
     )
@@ -406,16 +412,89 @@ def test_viewers_cannot_link_a_suggestion(viewer_client, db):
     assert not Assessment.objects.filter(ask=ask).exists()
 
 
-# --- Editing an assessment goes through the one write path, with history --------------------
+# --- Judging an ask: its own page, one call to the one write path, with history ------------
 
 
-def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, db):
+def _judge_url(ask) -> str:
+    return reverse("admin:responses_assessment_judge", args=[ask.pk])
+
+
+def test_an_editor_judges_an_ask_with_evidence_through_the_one_write_path(editor_client, db):
+    recommendation = factories.recommendation(text="Give kinship carers paid leave.")
+    ask = factories.ask()
+    page = editor_client.get(_judge_url(ask))
+    assert page.status_code == 200
+    assert "Not judged yet." in page.content.decode()
+
+    response = editor_client.post(
+        _judge_url(ask),
+        factories.judge_form(None, status="realised", rationale="Same ask.")
+        | {
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-0-recommendation": str(recommendation.pk),
+            "evidence-0-quote": "kinship carers paid leave",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _change_url(ask)
+    assessment = Assessment.objects.get(ask=ask)
+    assert (assessment.status, assessment.judged_by, assessment.rationale) == (
+        Status.REALISED,
+        JudgedBy.EDITORIAL,
+        "Same ask.",
+    )
+    assert assessment.evidence.get().quote == "kinship carers paid leave"
+    assert assessment.history.get().history_user.username == "editor"
+    assert Evidence.history.get().history_user.username == "editor"
+
+
+def test_a_save_on_the_judge_page_is_one_call_to_record(editor_client, db, monkeypatch):
+    from responses import assessments
+
+    first, second = factories.recommendation(), factories.recommendation()
+    assessment = factories.assessment(status="partly", evidence=[first])
+    calls = []
+
+    def counted_record(**judgement):
+        calls.append(judgement)
+        return record(**judgement)
+
+    monkeypatch.setattr(assessments, "record", counted_record)
+    history = assessment.history.count()
+    response = editor_client.post(
+        _judge_url(assessment.ask),
+        factories.judge_form(assessment, status="realised", change_reason="Second source")
+        | {
+            "evidence-TOTAL_FORMS": "2",
+            "evidence-1-recommendation": str(second.pk),
+            "evidence-1-quote": second.text[:15],
+        },
+    )
+    assert response.status_code == 302
+    assert len(calls) == 1
+    assert [(r.pk, q) for r, q in calls[0]["evidence"]] == [
+        (first.pk, first.text[:20]),
+        (second.pk, second.text[:15]),
+    ]
+    assert assessment.history.count() == history + 1
+    latest = assessment.history.first()
+    assert (latest.status, latest.history_change_reason) == ("realised", "Second source")
+
+
+def test_the_judge_page_removes_evidence_rows_ticked_to_remove(editor_client, db):
+    kept, dropped = factories.recommendation(), factories.recommendation()
+    assessment = factories.assessment(status="partly", evidence=[kept, dropped])
+    editor_client.post(
+        _judge_url(assessment.ask), factories.judge_form(assessment) | {"evidence-1-DELETE": "on"}
+    )
+    assert list(assessment.evidence.values_list("recommendation", flat=True)) == [kept.pk]
+
+
+def test_judging_keeps_who_and_why_in_the_history(editor_client, db):
     assessment = factories.assessment(status="absent", evidence=())
     response = editor_client.post(
-        _change_url(assessment),
-        factories.assessment_admin_form(
-            assessment, status="unclear", change_reason="Too vague to judge"
-        ),
+        _judge_url(assessment.ask),
+        factories.judge_form(assessment, status="unclear", change_reason="Too vague to judge"),
     )
     assert response.status_code == 302
     assessment.refresh_from_db()
@@ -429,41 +508,105 @@ def test_editing_an_assessment_keeps_who_and_why_in_its_history(editor_client, d
     assert "Too vague to judge" in history.content.decode()
 
 
-def test_editing_refuses_to_replace_the_organisations_judgement_without_the_tick(editor_client, db):
+def test_judging_replaces_the_organisations_judgement_only_with_the_tick(editor_client, db):
+    assessment = factories.assessment(status="absent", judged_by="organisation", evidence=())
+    data = factories.judge_form(assessment, status="partly", judged_by="editorial")
+
+    response = editor_client.post(_judge_url(assessment.ask), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "holds the organisation&#x27;s own judgement" in page
+    assert "Tick “Replace the organisation&#x27;s own judgement” to replace it." in page
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.judged_by) == ("absent", "organisation")
+
+    response = editor_client.post(
+        _judge_url(assessment.ask), data | {"replace_organisation_judgement": "on"}
+    )
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.judged_by) == ("partly", "editorial")
+
+
+def test_judging_does_not_change_the_organisations_judgement_in_its_name_without_the_tick(
+    editor_client, db
+):
     assessment = factories.assessment(status="absent", judged_by="organisation", evidence=())
     response = editor_client.post(
-        _change_url(assessment),
-        factories.assessment_admin_form(assessment, status="partly", judged_by="editorial"),
+        _judge_url(assessment.ask), factories.judge_form(assessment, status="realised")
     )
     assert response.status_code == 200
     assessment.refresh_from_db()
     assert (assessment.status, assessment.judged_by) == ("absent", "organisation")
 
 
-def test_editing_refuses_evidence_on_an_absent_ask(editor_client, db):
+def test_judging_refuses_evidence_on_an_absent_ask_and_keeps_the_input(editor_client, db):
     recommendation = factories.recommendation()
     assessment = factories.assessment(status="partly", evidence=[recommendation])
-    evidence = assessment.evidence.get()
-    data = factories.assessment_admin_form(assessment, status="absent") | {
-        "evidence-TOTAL_FORMS": "1",
-        "evidence-INITIAL_FORMS": "1",
-        "evidence-0-id": str(evidence.pk),
-        "evidence-0-assessment": str(assessment.pk),
-        "evidence-0-recommendation": str(recommendation.pk),
-        "evidence-0-quote": evidence.quote,
-    }
-    response = editor_client.post(_change_url(assessment), data)
+    response = editor_client.post(
+        _judge_url(assessment.ask),
+        factories.judge_form(assessment, status="absent", rationale="My reasoning."),
+    )
     assert response.status_code == 200
-    assert "Only realised or partly realised asks carry evidence" in response.content.decode()
+    page = response.content.decode()
+    assert "Only realised or partly realised asks carry evidence, not an ask that is absent." in (
+        page
+    )
+    assert "My reasoning.</textarea>" in page
     assessment.refresh_from_db()
-    assert assessment.status == Status.PARTLY
+    assert (assessment.status, assessment.version) == (Status.PARTLY, 1)
+
+
+def test_judging_refuses_a_quote_that_is_not_in_the_recommendation(editor_client, db):
+    recommendation = factories.recommendation(text="Give kinship carers paid leave.", ref="4.x9")
+    ask = factories.ask()
+    response = editor_client.post(
+        _judge_url(ask),
+        factories.judge_form(None, status="partly")
+        | {
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-0-recommendation": str(recommendation.pk),
+            "evidence-0-quote": "Give all carers leave.",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The evidence is not quoted exactly from recommendation 4.x9&#x27;s text." in page
+    assert "Give all carers leave.</textarea>" in page
+    assert not Assessment.objects.filter(ask=ask).exists()
+
+
+def test_viewers_may_not_judge(viewer_client, db):
+    assessment = factories.assessment(status="absent", evidence=())
+    url = _judge_url(assessment.ask)
+    assert viewer_client.get(url).status_code == 403
+    assert viewer_client.post(
+        url, factories.judge_form(assessment, status="unclear")
+    ).status_code == (403)
+    assessment.refresh_from_db()
+    assert assessment.status == Status.ABSENT
+
+
+def test_an_assessments_page_takes_editors_to_the_judge_page(editor_client, db):
+    assessment = factories.assessment(status="absent", evidence=())
+    response = editor_client.get(_change_url(assessment))
+    assert (response.status_code, response["Location"]) == (302, _judge_url(assessment.ask))
+
+
+def test_an_assessments_page_is_for_viewers_to_read(viewer_client, db):
+    assessment = factories.assessment(status="absent", rationale="Not in the report.")
+    url = _change_url(assessment)
+    response = viewer_client.get(url)
+    assert response.status_code == 200
+    assert "Not in the report." in response.content.decode()
+    assert viewer_client.post(url, factories.judge_form(assessment)).status_code == 403
 
 
 def test_editing_refuses_an_automatic_suggestion_of_absent_with_a_message(editor_client, db):
     assessment = factories.assessment(status="partly", judged_by="automatic")
     response = editor_client.post(
-        _change_url(assessment),
-        factories.assessment_admin_form(assessment, status="absent", judged_by="automatic"),
+        _judge_url(assessment.ask),
+        factories.judge_form(assessment, status="absent", judged_by="automatic"),
     )
     assert response.status_code == 200
     assert "An automatic suggestion cannot say an ask is absent" in response.content.decode()
@@ -478,39 +621,12 @@ def test_admin_is_for_staff_only(client, db):
     assert reverse("admin:login") in response["Location"]
 
 
-def test_adding_an_assessment_with_evidence_goes_through_the_one_write_path(editor_client, db):
-    recommendation = factories.recommendation(text="Give kinship carers paid leave.")
-    ask = factories.ask()
-    response = editor_client.post(
-        reverse("admin:responses_assessment_add"),
-        {
-            "ask": ask.pk,
-            "status": "realised",
-            "judged_by": "editorial",
-            "rationale": "Same ask.",
-            "note": "",
-            "change_reason": "",
-            "based_on_version": 0,
-            "evidence-TOTAL_FORMS": "1",
-            "evidence-INITIAL_FORMS": "0",
-            "evidence-MIN_NUM_FORMS": "0",
-            "evidence-MAX_NUM_FORMS": "1000",
-            "evidence-0-recommendation": str(recommendation.pk),
-            "evidence-0-quote": "kinship carers paid leave",
-        },
-    )
-    assert response.status_code == 302
-    assessment = Assessment.objects.get(ask=ask)
-    assert assessment.evidence.get().quote == "kinship carers paid leave"
-    assert assessment.history.get().history_user.username == "editor"
-    assert Evidence.history.get().history_user.username == "editor"
-
-
 def test_viewers_see_suggestions_but_no_way_to_link_them(viewer_client, corpus):
     response = viewer_client.get(_change_url(Ask.objects.get(pk=18)))
     assert response.status_code == 200
     assert len(response.context["suggestion_rows"]) == 5
     assert 'value="Link 6.x3"' not in response.content.decode()
+    assert "Judge this ask" not in response.content.decode()
 
 
 def test_viewers_may_read_an_assessments_history(viewer_client, corpus):
@@ -525,7 +641,7 @@ def test_history_can_be_read_but_not_reverted_around_the_write_path(editor_clien
     version = assessment.history.last()
     url = reverse("admin:responses_assessment_simple_history", args=[assessment.pk, version.pk])
     assert editor_client.get(url).status_code == 200
-    response = editor_client.post(url, factories.assessment_admin_form(assessment, status="absent"))
+    response = editor_client.post(url, factories.judge_form(assessment, status="absent"))
     assert response.status_code == 403
     assessment.refresh_from_db()
     assert assessment.status == Status.UNCLEAR

@@ -6,11 +6,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("carereview", "recommendations", "responses", "browse", "matching", "ops")
+PACKAGES = ("carereview", "plaintext", "recommendations", "responses", "browse", "matching", "ops")
 
 # What each package may not import.
 FORBIDDEN = {
     "carereview": {"recommendations", "responses", "browse", "matching", "ops"},
+    "plaintext": {
+        "carereview",
+        "recommendations",
+        "responses",
+        "browse",
+        "matching",
+        "ops",
+        "django",
+    },
     "recommendations": {"responses", "browse", "matching", "ops"},
     "responses": {"browse", "ops"},
     "browse": {"ops"},

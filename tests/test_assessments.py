@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from responses.assessments import JudgementProtected, may_replace, record
+from responses.assessments import record
 from responses.models import Assessment, Evidence
+from responses.rules import JudgementProtected, check_may_replace
 
 from . import factories
 
@@ -51,17 +52,25 @@ def test_record_refuses_an_automatic_absent_with_a_message_and_writes_nothing():
     assert Assessment.objects.count() == Assessment.history.count() == 1
 
 
-def test_may_replace_lets_anyone_replace_a_suggestion_or_nothing():
-    assert may_replace(current=None, judged_by="automatic")
-    assert may_replace(
-        current=Assessment(status="partly", judged_by="automatic"), judged_by="automatic"
-    )
-    assert may_replace(
-        current=Assessment(status="not_assessed", judged_by=""), judged_by="automatic"
-    )
-    assert may_replace(
-        current=Assessment(status="partly", judged_by="editorial"), judged_by="editorial"
-    )
+@pytest.mark.django_db
+def test_the_organisations_own_judgement_is_not_changed_in_its_name_without_force():
+    assessment = factories.assessment(status="absent", judged_by="organisation")
+    with pytest.raises(JudgementProtected) as refused:
+        record(ask=assessment.ask, status="partly", judged_by="organisation")
+    assert refused.value.forceable
+    record(ask=assessment.ask, status="partly", judged_by="organisation", force=True)
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.judged_by) == ("partly", "organisation")
+
+
+def test_anyone_may_replace_a_suggestion_or_nothing():
+    for current, judged_by in [
+        (None, "automatic"),
+        (Assessment(status="partly", judged_by="automatic"), "automatic"),
+        (Assessment(status="not_assessed", judged_by=""), "automatic"),
+        (Assessment(status="partly", judged_by="editorial"), "editorial"),
+    ]:
+        check_may_replace(current=current, judged_by=judged_by)
 
 
 @pytest.mark.django_db

@@ -213,6 +213,11 @@ def test_with_sign_in_required_a_reader_signs_in_browses_and_signs_out(page, set
     page.wait_for_url(re.compile(r"/sign-in/\?next=/organisations/$"))
 
 
+def test_pages_run_htmx_2_the_major_version_base_html_names(page):
+    page.goto("/")
+    assert page.evaluate("htmx.version").split(".")[0] == "2"
+
+
 def test_an_unknown_address_shows_a_page_that_helps(page):
     response = page.goto("/organisations/no-such-organisation/")
     assert response.status == 404

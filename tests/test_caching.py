@@ -141,6 +141,12 @@ def adding_round_2_to_an_earlier_corpus():
     call_command("load_corpus", **QUIET)
 
 
+def correcting_a_stages_quote():
+    stage = factories.stage(quotes=[("We will.", "https://example.org/")])
+    yield
+    stage.quotes.update(text="We will, in time.")
+
+
 WRITES = [
     saving_a_model,
     bulk_creating,
@@ -155,6 +161,7 @@ WRITES = [
     adding_a_source,
     judging_the_governments_response,
     adding_round_2_to_an_earlier_corpus,
+    correcting_a_stages_quote,
 ]
 
 
@@ -199,30 +206,35 @@ def test_a_data_version_whose_row_is_gone_comes_back_with_a_fresh_token():
 
 
 @pytest.mark.django_db
-def test_cached_computes_once_per_state_of_the_data():
+def test_cached_computes_once_per_state_of_the_data(rf):
     computed = []
 
     def compute():
         computed.append(Theme.objects.count())
         return computed[-1]
 
-    assert caching.cached("themes", parts={}, compute=compute) == 0
-    assert caching.cached("themes", parts={}, compute=compute) == 0
+    assert caching.cached(rf.get("/themes/"), compute=compute) == 0
+    assert caching.cached(rf.get("/themes/"), compute=compute) == 0
     assert computed == [0]
     factories.theme()
-    assert caching.cached("themes", parts={}, compute=compute) == 1
+    assert caching.cached(rf.get("/themes/"), compute=compute) == 1
     assert computed == [0, 1]
 
 
 @pytest.mark.django_db
-def test_cached_keeps_apart_what_different_names_and_parts_compute_but_not_their_order():
-    def cached(name, parts, value):
-        return caching.cached(name, parts=parts, compute=lambda: value)
+def test_cached_keeps_apart_what_different_paths_and_parameters_compute_but_not_their_order(rf):
+    def cached(url, value):
+        return caching.cached(rf.get(url), compute=lambda: value)
 
-    assert cached("a", {"status": "absent", "page": 2}, "first") == "first"
-    assert cached("a", {"page": 2, "status": "absent"}, "second") == "first"
-    assert cached("a", {"status": "absent", "page": 3}, "third") == "third"
-    assert cached("b", {"status": "absent", "page": 2}, "fourth") == "fourth"
+    assert cached("/a/?status=absent&page=2", "first") == "first"
+    assert cached("/a/?page=2&status=absent", "second") == "first"
+    assert cached("/a/?status=absent&page=3", "third") == "third"
+    assert cached("/b/?status=absent&page=2", "fourth") == "fourth"
+    # A parameter that no view reads today still has an entry of its own.
+    assert cached("/a/?status=absent&page=2&sort=new", "fifth") == "fifth"
+    # Of a repeated parameter a view reads the last value: their order is kept.
+    assert cached("/a/?status=absent&status=partly", "sixth") == "sixth"
+    assert cached("/a/?status=partly&status=absent", "seventh") == "seventh"
 
 
 # The pages that are cached.
@@ -288,6 +300,31 @@ def test_an_unchanged_page_comes_from_the_cache_the_same_as_computed_afresh(
     assert sum("responses_dataversion" in sql for sql in read) == 1
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["overview", "organisations by share realised", "recommendation second page", "theme"]
+)
+def test_a_page_asked_with_another_parameter_is_computed_afresh_not_taken_from_the_cache(
+    corpus, client, monkeypatch, name
+):
+    monkeypatch.setattr(views, "ASKS_PER_PAGE", 1)
+    url, headers = cached_pages()[name]
+    assert client.get(url, headers=headers).status_code == 200
+    # Parameters the view does not read: it cannot forget to key on them either.
+    other = f"{url}{'&' if '?' in url else '?'}unread=1"
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(other, headers=headers).status_code == 200
+    assert len(queries.captured_queries) > (2 if name.startswith("theme") else 1)
+
+
+@pytest.mark.django_db
+def test_two_pages_of_a_theme_never_share_an_entry(corpus, client, monkeypatch):
+    monkeypatch.setattr(views, "ASKS_PER_PAGE", 1)
+    theme, _ = cached_pages()["theme"]
+    first, second = (client.get(f"{theme}?page={n}").content.decode() for n in (1, 2))
+    assert re.findall(r'id="ask-\d+"', first) != re.findall(r'id="ask-\d+"', second)
+
+
 # Every kind of write shows on the pages at once.
 
 
@@ -319,13 +356,15 @@ def test_a_judgement_recorded_shows_at_once_on_the_overview_and_the_recommendati
 
 @pytest.mark.django_db
 def test_a_judgement_changed_in_admin_shows_at_once_on_its_theme_page(corpus, admin_client):
-    assessment = Assessment.objects.filter(status=Status.ABSENT, ask__themes__isnull=False).first()
+    assessment = Assessment.objects.filter(
+        status=Status.ABSENT, judged_by="editorial", ask__themes__isnull=False
+    ).first()
     url = f"{assessment.ask.themes.first().get_absolute_url()}?status=unclear"
     before = admin_client.get(url).content.decode()
     assert f'id="ask-{assessment.ask_id}"' not in before
     response = admin_client.post(
-        reverse("admin:responses_assessment_change", args=[assessment.pk]),
-        factories.assessment_admin_form(assessment, status=Status.UNCLEAR),
+        reverse("admin:responses_assessment_judge", args=[assessment.ask_id]),
+        factories.judge_form(assessment, status=Status.UNCLEAR),
     )
     assert response.status_code == 302
     assert f'id="ask-{assessment.ask_id}"' in admin_client.get(url).content.decode()

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
-from responses.assessments import StaleJudgement, changes_since, record
+from responses.assessments import changes_since, record
 from responses.models import Assessment
+from responses.rules import StaleJudgement
 from tests import factories
 
 
@@ -21,11 +22,15 @@ def _editor(username: str) -> Client:
     return client
 
 
+def _judge_url(assessment: Assessment) -> str:
+    return reverse("admin:responses_assessment_judge", args=[assessment.ask_id])
+
+
 def _opened_form(client: Client, assessment: Assessment) -> dict:
-    """The change form as the editor's browser would post it back unchanged."""
-    response = client.get(reverse("admin:responses_assessment_change", args=[assessment.pk]))
+    """The judge page as the editor's browser would post it back unchanged."""
+    response = client.get(_judge_url(assessment))
     version = re.search(r'name="based_on_version" value="(\d+)"', response.content.decode())
-    return factories.assessment_admin_form(assessment, based_on_version=version.group(1))
+    return factories.judge_form(assessment, based_on_version=version.group(1))
 
 
 @pytest.fixture
@@ -36,7 +41,7 @@ def judged(db):
 
 def test_the_second_of_two_editors_is_refused_and_told_what_the_first_changed(judged):
     alice, bob = _editor("alice"), _editor("bob")
-    url = reverse("admin:responses_assessment_change", args=[judged.pk])
+    url = _judge_url(judged)
     alice_form, bob_form = _opened_form(alice, judged), _opened_form(bob, judged)
 
     saved = alice.post(url, alice_form | {"status": "unclear", "rationale": "Too vague."})
@@ -45,10 +50,14 @@ def test_the_second_of_two_editors_is_refused_and_told_what_the_first_changed(ju
 
     assert refused.status_code == 200
     page = refused.content.decode()
-    assert "Someone else saved this judgement while you were editing it" in page
+    assert (
+        "Someone else saved this ask&#x27;s judgement while you were editing it, so yours was "
+        "not saved." in page
+    )
     assert "Saved since by alice" in page
     assert "Status: Absent → Unclear: too vague to judge." in page
     assert "Rationale now reads: “Too vague.”" in page
+    assert "Your changes are still in the form below." in page
     # Bob's words are still on his screen, and Alice's are what is stored.
     assert "Bob&#x27;s careful reasoning.</textarea>" in page
     judged.refresh_from_db()
@@ -57,7 +66,7 @@ def test_the_second_of_two_editors_is_refused_and_told_what_the_first_changed(ju
 
 def test_saving_again_after_seeing_the_conflict_replaces_it_on_purpose(judged):
     alice, bob = _editor("alice"), _editor("bob")
-    url = reverse("admin:responses_assessment_change", args=[judged.pk])
+    url = _judge_url(judged)
     alice_form, bob_form = _opened_form(alice, judged), _opened_form(bob, judged)
     alice.post(url, alice_form | {"status": "unclear"})
     refused = bob.post(url, bob_form | {"rationale": "Bob's view."})
@@ -90,7 +99,9 @@ def test_a_one_click_judgement_based_on_an_old_page_is_refused(judged):
         follow=True,
     )
 
-    assert "Not saved: someone else saved this ask" in response.content.decode()
+    page = response.content.decode()
+    assert "Someone else saved this ask&#x27;s judgement while you were editing it" in page
+    assert "The page now shows their judgement" in page
     judged.refresh_from_db()
     assert (judged.status, judged.version, judged.evidence.count()) == ("unclear", 2, 0)
 

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from recommendations.models import Recommendation, Source
+from browse.export import partial_date
+from recommendations.models import GovernmentStage, Recommendation, Source, StageQuote
 from responses.models import (
     Ask,
     Assessment,
@@ -23,8 +24,8 @@ from responses.models import (
     Organisation,
     OrganisationNote,
     ResponseDocument,
-    missing_lines,
 )
+from responses.rules import missing_lines
 
 SHARED_CORPUS = Path(settings.BASE_DIR).parent / "shared" / "corpus"
 needs_shared_corpus = pytest.mark.skipif(
@@ -251,11 +252,16 @@ def test_loading_the_corpus_twice_changes_nothing_and_keeps_edits(corpus):
     ask = Ask.objects.get(pk=1)
     ask.title = "Corrected by an editor"
     ask.save()
-    counts = [m.objects.count() for m in EVERY_MODEL]
+    stage = GovernmentStage.objects.get(pk=1)
+    stage.summary = "Corrected by an editor."
+    stage.save()
+    models = (*EVERY_MODEL, GovernmentStage, StageQuote)
+    counts = [m.objects.count() for m in models]
     out = io.StringIO()
     call_command("load_corpus", stdout=out)
-    assert [m.objects.count() for m in EVERY_MODEL] == counts
+    assert [m.objects.count() for m in models] == counts
     assert Ask.objects.get(pk=1).title == "Corrected by an editor"
+    assert GovernmentStage.objects.get(pk=1).summary == "Corrected by an editor."
     assert "already loaded; nothing changed" in out.getvalue()
 
 
@@ -358,6 +364,53 @@ def test_round_2_verdicts_count_as_the_corpus_says_split_by_what_they_judge(corp
         "realised": 2,
         "partly": 4,
         "absent": 1,
+    }
+
+
+def test_each_shipped_stage_and_quote_starts_its_history_at_loading(corpus):
+    for model in (GovernmentStage, StageQuote):
+        assert set(model.history.values_list("history_change_reason", flat=True)) == {
+            "Loaded from the shipped corpus"
+        }
+        assert model.history.count() == model.objects.count()
+
+
+def shared_stage_records() -> list[dict]:
+    return json.loads((SHARED_CORPUS / "government_responses.json").read_text())
+
+
+@needs_shared_corpus
+def test_every_stage_record_in_the_shared_corpus_arrives_with_its_quotes_and_sources(corpus):
+    held = [
+        {
+            "ref": stage.recommendation.ref,
+            "stage": stage.stage,
+            "date": partial_date(stage.date, stage.date_precision),
+            "date_precision": stage.date_precision,
+            "status": stage.status,
+            "summary": stage.summary,
+            "quotes": [{"text": q.text, "source": q.url} for q in stage.quotes.all()],
+            "confidence": stage.confidence,
+            "note": stage.note or None,
+        }
+        for stage in GovernmentStage.objects.select_related("recommendation")
+        .prefetch_related("quotes")
+        .order_by("pk")
+    ]
+    assert held == shared_stage_records()
+    assert (len(held), len({record["ref"] for record in held})) == (56, 37)
+    assert StageQuote.objects.count() == 123
+
+
+def test_the_stages_statuses_are_the_corpus_counts(corpus):
+    assert Counter(GovernmentStage.objects.values_list("stage", "status")) == {
+        ("government_response", "accepted"): 10,
+        ("government_response", "accepted_in_part"): 15,
+        ("government_response", "not_accepted"): 4,
+        ("delivery", "delivered"): 6,
+        ("delivery", "in_progress"): 13,
+        ("delivery", "legislation_in_progress"): 2,
+        ("delivery", "legislated"): 6,
     }
 
 
@@ -517,3 +570,13 @@ def test_adding_round_2_is_all_or_nothing(earlier_corpus, monkeypatch):
         call_command("load_corpus", stdout=io.StringIO())
     assert [m.objects.count() for m in EVERY_MODEL] == before
     assert not Organisation.objects.filter(slug="nyas").exists()
+
+
+@needs_shared_corpus
+def test_the_stages_statuses_are_those_of_the_shared_corpus(corpus):
+    expected = Counter((record["stage"], record["status"]) for record in shared_stage_records())
+    assert Counter(GovernmentStage.objects.values_list("stage", "status")) == expected
+
+
+def test_every_stage_quote_links_to_its_page(corpus):
+    assert all(quote.link == quote.url for quote in StageQuote.objects.all())

@@ -385,8 +385,8 @@ def build_linked_asks(scale: int) -> None:
     "make_table, queries",
     [
         (lambda: export.asks_table(), 1),
-        # the rows; how many organisations each realised
-        (lambda: export.recommendations_table(), 2),
+        # the rows; which recommendations they are; how many organisations each realised
+        (lambda: export.recommendations_table(), 3),
         # the columns; overall mixes; mixes per column; organisations
         (lambda: export.matrix_table(), 4),
         (lambda: export.matrix_table(by="recommendation"), 4),

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from responses import assessments
+from responses import assessments, rules
 from responses.models import (
     Ask,
     Assessment,
@@ -80,7 +80,7 @@ def test_the_organisations_own_verdict_on_the_government_is_replaced_only_with_f
     assessments.record_government(
         ask=ask, status=Status.PARTLY, judged_by=JudgedBy.ORGANISATION, rationale=""
     )
-    with pytest.raises(assessments.JudgementProtected):
+    with pytest.raises(rules.JudgementProtected):
         assessments.record_government(ask=ask, status=Status.ABSENT, judged_by=JudgedBy.EDITORIAL)
     replaced = assessments.record_government(
         ask=ask, status=Status.ABSENT, judged_by=JudgedBy.EDITORIAL, force=True
@@ -100,7 +100,7 @@ def test_a_stale_verdict_on_the_government_is_refused_saying_what_changed(ask):
         named=[(named, "We asked for advocacy.")],
         expected_version=first.version,
     )
-    with pytest.raises(assessments.StaleJudgement) as refused:
+    with pytest.raises(rules.StaleJudgement) as refused:
         assessments.record_government(
             ask=ask, status=Status.ABSENT, judged_by=JudgedBy.EDITORIAL, expected_version=1
         )
@@ -219,7 +219,7 @@ def test_an_editor_judges_the_governments_response_in_admin_through_the_write_pa
     stale = client.post(change, government_form(ask, status="absent", based_on_version=1))
     assert stale.status_code == 200
     page = stale.content.decode()
-    assert "Someone else saved this judgement" in page
+    assert "Someone else saved this ask&#x27;s judgement" in page
     assert "Status: Partly taken up → Taken up." in page
     assert GovernmentAssessment.objects.get(ask=ask).status == Status.REALISED
 

@@ -163,7 +163,10 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_changes(client, tmp
     assert "line 3: no ask has id 999999" in message
     assert "line 4: unknown status 'done'" in message
     assert "line 5: unknown judged_by 'robot'" in message
-    assert "line 6: an ask that is absent carries no evidence" in message
+    assert (
+        "line 6: only realised or partly realised asks carry evidence, not an ask that is absent"
+        in message
+    )
     assert "line 7: no recommendation has ref '99.99'" in message
     assert "line 8: the evidence is not quoted exactly" in message
     assert "Nothing imported: 6 errors" in message
@@ -192,6 +195,7 @@ def test_the_organisations_own_judgement_is_replaced_only_with_force(corpus, cli
 
     message = run_failing(path)
     assert f"ask {own['ask_id']} holds the organisation's own judgement" in message
+    assert "Use --force to replace it." in message
     assert judgements() == before
 
     run(path, "--force")
@@ -201,6 +205,23 @@ def test_the_organisations_own_judgement_is_replaced_only_with_force(corpus, cli
         int(editorial["ask_id"]),
     }
     assert after[int(own["ask_id"])][:2] == ("unclear", "editorial")
+
+
+@pytest.mark.django_db
+def test_a_row_in_the_organisations_name_changes_its_judgement_only_with_force(
+    corpus, client, tmp_path
+):
+    rows = exported(client)
+    own = first_row(rows, status="absent", judged_by="organisation")
+    own["status"] = "unclear"
+    path = write(tmp_path, rows)
+    before = judgements()
+
+    assert f"ask {own['ask_id']} holds the organisation's own judgement" in run_failing(path)
+    assert judgements() == before
+
+    run(path, "--force")
+    assert judgements()[int(own["ask_id"])][:2] == ("unclear", "organisation")
 
 
 @pytest.mark.django_db

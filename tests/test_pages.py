@@ -2,8 +2,11 @@
 with a 404 or by ignoring it, never a 500."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 from recommendations.models import Recommendation, Theme
@@ -188,6 +191,16 @@ def test_htmx_requests_get_only_the_fragment_and_responses_vary_on_it(client, co
     assert "<html" in full.content.decode()
     html = fragment.content.decode()
     assert "<html" not in html and html.lstrip().startswith('<div id="comparison">')
+
+
+def test_pages_load_htmx_2_from_this_site_with_their_nonce(client, db):
+    html = page(client, "/")
+    [script] = [s for s in re.findall(r"<script\b[^>]*>", html) if "htmx" in s]
+    [src] = re.findall(r'src="([^"]+)"', script)
+    assert 'nonce="' in script
+    assert src == static("django_htmx/htmx-2.min.js")
+    served = Path(finders.find("django_htmx/htmx-2.min.js")).read_text()
+    assert re.search(r"""version:\s*["']2\.\d+\.\d+["']""", served), "htmx 2 in the wheel's htmx-2"
 
 
 def test_a_history_restore_gets_the_whole_page(client, corpus):

@@ -251,8 +251,8 @@ def _staff(username: str, group: str | None) -> Client:
 
 def test_only_editors_may_change_a_judgement_in_admin(db):
     assessment = factories.assessment(status="absent", judged_by="editorial", evidence=())
-    url = reverse("admin:responses_assessment_change", args=[assessment.pk])
-    data = factories.assessment_admin_form(assessment, status="unclear")
+    url = reverse("admin:responses_assessment_judge", args=[assessment.ask_id])
+    data = factories.judge_form(assessment, status="unclear")
     for username, group in [("no-group", None), ("viewer", "Viewers")]:
         assert _staff(username, group).post(url, data).status_code == 403
         assessment.refresh_from_db()
@@ -302,6 +302,87 @@ def test_other_usernames_are_not_locked_out_by_someone_elses_failures(client, db
         reverse("login"), {"username": "other", "password": "the-other-password-1"}
     )
     assert response.status_code == 302
+
+
+# Behind the proxy, as `BEHIND_PROXY=true` deploys it: the proxy connects from its own address
+# and appends the address it was connected from to any X-Forwarded-For the client sent.
+PROXY, CLIENT_A, CLIENT_B, CLIENT_C = "10.0.0.2", "203.0.113.7", "198.51.100.9", "192.0.2.44"
+
+BEHIND_PROXY_PROBE = textwrap.dedent(
+    """
+    import json, sys, django
+    django.setup()
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    proxy, client_a, client_b, client_c = sys.argv[1:]
+    call_command("migrate", verbosity=0)
+    # Static files as development serves them, to spare a collectstatic: the production
+    # probe above covers those.
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
+    User.objects.create_user("editor", password="the-right-password-1")
+    User.objects.create_user("reader", password="the-right-password-2")
+
+    def sign_in(username, password, forwarded_for):
+        client = Client(HTTP_HOST="carereview.example", REMOTE_ADDR=proxy)
+        headers = {"X-Forwarded-For": forwarded_for, "X-Forwarded-Proto": "https"}
+        response = client.post("/sign-in/", {"username": username, "password": password},
+                               headers=headers)
+        return response.status_code
+
+    def attempts(username):
+        return [
+            [a.ip_address, a.failures_since_start]
+            for a in AccessAttempt.objects.filter(username=username)
+        ]
+
+    seen = {}
+    seen["a_guesses"] = [sign_in("editor", "a-wrong-guess", client_a) for _ in range(5)]
+    seen["a_attempts"] = attempts("editor")
+    seen["b_right"] = sign_in("editor", "the-right-password-1", client_b)
+    seen["a_right"] = sign_in("editor", "the-right-password-1", client_a)
+    forged = [f"198.18.0.{i}, {client_c}" for i in range(6)]
+    seen["c_guesses"] = [sign_in("reader", "a-wrong-guess", f) for f in forged[:5]]
+    seen["c_attempts"] = attempts("reader")
+    seen["c_right"] = sign_in("reader", "the-right-password-2", forged[5])
+    print(json.dumps(seen))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def sign_ins_behind_the_proxy(tmp_path_factory):
+    """What sign-ins through the proxy met, in a production-mode process with BEHIND_PROXY."""
+    tmp_path = tmp_path_factory.mktemp("behind-proxy")
+    result = _run(
+        ["-c", BEHIND_PROXY_PROBE, PROXY, CLIENT_A, CLIENT_B, CLIENT_C],
+        _production_env(tmp_path, BEHIND_PROXY="true"),
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_behind_a_proxy_wrong_passwords_lock_out_the_client_that_sent_them_not_everyone(
+    sign_ins_behind_the_proxy,
+):
+    seen = sign_ins_behind_the_proxy
+    assert seen["a_guesses"] == [200, 200, 200, 200, 429]
+    assert seen["a_attempts"] == [[CLIENT_A, 5]], "recorded as the client, not the proxy"
+    assert seen["b_right"] == 302, "the same username signs in from another client"
+    assert seen["a_right"] == 429
+
+
+def test_behind_a_proxy_a_forged_x_forwarded_for_does_not_escape_the_lockout(
+    sign_ins_behind_the_proxy,
+):
+    seen = sign_ins_behind_the_proxy
+    assert seen["c_guesses"] == [200, 200, 200, 200, 429]
+    assert seen["c_attempts"] == [[CLIENT_C, 5]], "the address the proxy saw, not the forged one"
+    assert seen["c_right"] == 429
 
 
 # --- Error pages ----------------------------------------------------------------------------

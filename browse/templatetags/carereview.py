@@ -10,18 +10,9 @@ from django.utils.text import Truncator
 
 from responses.models import Status
 
-from ..charts import COLOURS, SHORT_LABELS, STATUS_ORDER
 from ..highlighting import mark_quotes
 
 register = template.Library()
-
-TAG_COLOURS = {
-    Status.REALISED: "green",
-    Status.PARTLY: "yellow",
-    Status.ABSENT: "red",
-    Status.UNCLEAR: "purple",
-    Status.NOT_ASSESSED: "grey",
-}
 
 # The service navigation: label, URL name, and the pages that belong to the section.
 SECTIONS = [
@@ -37,9 +28,12 @@ SECTIONS = [
 def status_tag(status: str, government: bool = False):
     """The status in words and in its colour; with `government`, in the words of a
     judgement of the Government's response ("taken up")."""
-    label = (Status(status).government_label if government else Status(status).label).split(":")[0]
+    status = Status(status)
+    label = status.government_label.split(":")[0] if government else status.tag_label
     return format_html(
-        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>', TAG_COLOURS[status], label
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
+        status.tag_colour,
+        label,
     )
 
 
@@ -105,7 +99,7 @@ def status_legend():
         # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
         '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
         '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
-        ((COLOURS[status][0], SHORT_LABELS[status]) for status in STATUS_ORDER),
+        ((status.colour, status.short_label) for status in Status),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
 

@@ -1,9 +1,12 @@
 """Admin for entering what organisations asked for and judging it, one module per model.
 
-Judgements are written only through `assessments.record` (of the Final Report) and
-`assessments.record_government` (of the Government's response), whether an editor edits an
-assessment, links a suggested recommendation from an ask's page or marks an ask absent,
-so the rules about whose judgement may replace whose hold here too.
+The editorial screens are views with forms of their own that call the write services:
+judging an ask (assessment.py, the judge page), linking a suggested recommendation or
+marking an ask absent from its page (ask.py), and splitting a document into asks
+(document.py). Judgements are written only through `assessments.record` (of the Final
+Report) and `assessments.record_government` (of the Government's response, from its
+admin's form in government_assessment.py), so the rules in `responses.rules` hold here
+as everywhere; the forms call the same rules to point at the field at fault.
 """
 
 from . import ask, assessment, document, government_assessment, organisation, organisation_note

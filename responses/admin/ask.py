@@ -10,14 +10,21 @@ from django.urls import path, reverse
 import matching
 from recommendations.models import Recommendation
 
-from .. import assessments
+from .. import assessments, rules
 from ..models import (
     HEARD,
     Ask,
     JudgedBy,
     Status,
 )
-from .common import OneKindOfLineBreak, admin_url, may_judge
+from .common import (
+    OneKindOfLineBreak,
+    admin_url,
+    judged_message,
+    may_judge,
+    protected_refusal,
+    stale_refusal,
+)
 
 
 class JudgeForm(forms.Form):
@@ -38,8 +45,11 @@ class LinkForm(JudgeForm):
     def clean(self):
         cleaned = super().clean()
         recommendation, quote = cleaned.get("recommendation"), cleaned.get("quote")
-        if recommendation and quote and quote not in recommendation.text:
-            self.add_error("quote", "The quote must be words of the recommendation, exactly.")
+        if recommendation and quote:
+            try:
+                rules.check_quote_is_verbatim(quote=quote, recommendation=recommendation)
+            except ValidationError as error:
+                self.add_error("quote", error)
         return cleaned
 
 
@@ -145,31 +155,15 @@ class AskAdmin(admin.ModelAdmin):
             assessments.record(
                 ask=ask, judged_by=JudgedBy.EDITORIAL, user=request.user, **judgement
             )
-        except assessments.JudgementProtected as error:
-            messages.error(
-                request, f"{error} Tick “replace the organisation's judgement” to do so."
-            )
-        except assessments.StaleJudgement as error:
-            changes = assessments.changes_since(error.current, version=error.expected_version)
-            messages.error(
-                request,
-                " ".join(
-                    [
-                        (
-                            "Not saved: someone else saved this ask's judgement after you "
-                            "opened the page."
-                        ),
-                        *changes,
-                        "The page now shows their judgement; judge again if you still mean to.",
-                    ]
-                ),
-            )
+        except rules.JudgementProtected as error:
+            messages.error(request, protected_refusal(error))
+        except rules.StaleJudgement as error:
+            then = "The page now shows their judgement; judge again if you still mean to."
+            messages.error(request, " ".join(stale_refusal(error, then=then)))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(
-                request, f"Judged “{ask}” {Status(judgement['status']).label.lower()}."
-            )
+            messages.success(request, judged_message(ask, status=judgement["status"]))
 
     def _judge_form(self, request, ask_id: int, form_class):
         ask = get_object_or_404(Ask.objects.select_related("assessment"), pk=ask_id)
@@ -189,13 +183,15 @@ class AskAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(admin_url(ask))
         recommendation = form.cleaned_data["recommendation"]
         current = getattr(ask, "assessment", None)
-        kept = []
-        if current and current.status in HEARD:
-            kept = [
+        kept = (
+            [
                 (e.recommendation, e.quote)
                 for e in current.evidence.select_related("recommendation")
                 if e.recommendation_id != recommendation.pk
             ]
+            if current
+            else []
+        )
         # An editor's reasoning stays with the editor's judgement; the organisation's
         # own words do not become an editorial rationale.
         rationale = current.rationale if current and current.judged_by == JudgedBy.EDITORIAL else ""

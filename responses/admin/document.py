@@ -64,19 +64,23 @@ class SplitForm(forms.Form):
                 }
             )
 
-    def chosen(self) -> list[tuple[str, str]]:
-        """(text, title) of each ticked candidate, in the document's order."""
-        chosen = []
+    def clean(self):
+        cleaned = super().clean()
         for index, candidate in enumerate(self.candidates):
-            if not self.cleaned_data.get(f"pick_{index}"):
-                continue
-            if self.cleaned_data.get(f"text_{index}") != candidate.text:
+            if cleaned.get(f"pick_{index}") and cleaned.get(f"text_{index}") != candidate.text:
                 raise ValidationError(
                     "The document's text changed since the candidates were shown; "
                     "review them again."
                 )
-            chosen.append((candidate.text, self.cleaned_data.get(f"title_{index}", "")))
-        return chosen
+        return cleaned
+
+    def chosen(self) -> list[tuple[str, str]]:
+        """(text, title) of each ticked candidate, in the document's order."""
+        return [
+            (candidate.text, self.cleaned_data.get(f"title_{index}", ""))
+            for index, candidate in enumerate(self.candidates)
+            if self.cleaned_data.get(f"pick_{index}")
+        ]
 
 
 @admin.register(ResponseDocument)
@@ -150,7 +154,7 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
             try:
                 saved = splitting.save_asks(document=document, asks=form.chosen())
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                form.add_error(None, error.messages)
             else:
                 messages.success(
                     request,

@@ -1,6 +1,6 @@
 """The data version: one row whose token database triggers renew on every write to the
 tables whose rows the pages show, so that a page cached under a token is never served for
-data that has changed since (responses/caching.py). History tables are not watched: no
+data that has changed since (browse/caching.py). History tables are not watched: no
 cached page shows them."""
 
 import secrets

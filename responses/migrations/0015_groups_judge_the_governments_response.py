@@ -50,7 +50,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("responses", "0013_government_assessments_and_organisation_notes"),
+        ("responses", "0014_government_assessments_and_organisation_notes"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -14,8 +14,8 @@ from responses.migration_operations import RenewDataVersionOnWrite
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recommendations", "0005_search_words_as_typed"),
-        ("responses", "0012_assessment_automatic_never_absent"),
+        ("recommendations", "0006_government_stages"),
+        ("responses", "0013_government_stages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
