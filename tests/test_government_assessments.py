@@ -224,6 +224,44 @@ def test_an_editor_judges_the_governments_response_in_admin_through_the_write_pa
     assert GovernmentAssessment.objects.get(ask=ask).status == Status.REALISED
 
 
+def test_the_organisations_own_verdict_is_replaced_in_admin_only_when_ticked(client, ask):
+    verdict = assessments.record_government(
+        ask=ask, status=Status.PARTLY, judged_by=JudgedBy.ORGANISATION
+    )
+    client.force_login(staff("Editors"))
+    change = reverse("admin:responses_governmentassessment_change", args=[verdict.pk])
+    refused = client.post(change, government_form(ask, status="absent", based_on_version=1))
+    assert refused.status_code == 200
+    assert "Tick “Replace the organisation&#x27;s own judgement”" in refused.content.decode()
+    assert GovernmentAssessment.objects.get(ask=ask).status == Status.PARTLY
+    ticked = government_form(
+        ask, status="absent", based_on_version=1, replace_organisation_judgement="on"
+    )
+    assert client.post(change, ticked).status_code == 302
+    assert GovernmentAssessment.objects.get(ask=ask).status == Status.ABSENT
+
+
+def test_a_new_verdict_in_admin_names_recommendations_in_its_documents_words(client, ask):
+    client.force_login(staff("Editors"))
+    recommendation = factories.recommendation()
+    url = reverse("admin:responses_governmentassessment_add")
+    data = government_form(ask) | {
+        "named-TOTAL_FORMS": "1",
+        "named-0-recommendation": recommendation.pk,
+        "named-0-named_as": "words it never wrote",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "quoted exactly from the ask&#x27;s document" in refused.content.decode()
+    assert not GovernmentAssessment.objects.exists()
+    data["named-0-named_as"] = "a protected characteristic"
+    assert client.post(url, data).status_code == 302
+    verdict = GovernmentAssessment.objects.get(ask=ask)
+    assert [(n.recommendation, n.named_as) for n in verdict.named.all()] == [
+        (recommendation, "a protected characteristic")
+    ]
+
+
 def test_a_viewer_cannot_add_a_verdict_on_the_government(client, ask):
     client.force_login(staff("Viewers"))
     assert client.get(reverse("admin:responses_governmentassessment_changelist")).status_code == 200
