@@ -20,9 +20,15 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
-from recommendations.models import Recommendation, SourceAbout, Theme
-from responses.csv_format import ASK_COLUMNS, FORMULA_STARTS, guard
-from responses.models import Ask, DatePrecision, Evidence, Organisation, Status, with_demand
+from recommendations.models import GovernmentStage, Recommendation, SourceAbout, Theme
+from responses.csv_format import (
+    ASK_COLUMNS,
+    FORMULA_STARTS,
+    GOVERNMENT_COLUMNS,
+    guard,
+    partial_date,
+)
+from responses.models import Ask, Evidence, Organisation, Status, with_demand
 
 from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
 
@@ -148,17 +154,6 @@ def filename(*, name: str, filters: dict, date: datetime.date) -> str:
     return "-".join(part for part in parts if part) + f"-{date.isoformat()}.csv"
 
 
-def partial_date(date: datetime.date | None, precision: str) -> str:
-    """A date in ISO 8601 only as precise as it is known: `2021`, `2021-05`, `2021-08-27`."""
-    if date is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{date.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{date.year:04d}-{date.month:02d}"
-    return date.isoformat()
-
-
 def exported_asks(form: AskFilterForm | None = None):
     """The asks an export holds: those counted everywhere (`Ask.objects.counted()`), narrowed
     by `form`'s filters, without the duplicates a filter's join could make."""
@@ -197,12 +192,14 @@ _LINK_FIELDS = (
 
 
 def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> Table:
-    """asks.csv: one row per ask and recommendation linked to it as evidence; an ask with
-    no link has one row with the recommendation columns empty. Ordered by organisation,
-    document (earliest first), ask position, then recommendation chapter and ref.
+    """asks.csv: one row per ask and recommendation linked to it as evidence, with what the
+    Government did with that recommendation; an ask with no link has one row with the
+    recommendation columns empty. Ordered by organisation, document (earliest first), ask
+    position, then recommendation chapter and ref.
 
     One query reads each ask once per link and theme, so that every value comes from the
-    same moment however long the download; the rows of one ask are folded together here."""
+    same moment however long the download; the rows of one ask are folded together here.
+    Two more read what the Government did with every recommendation it did anything with."""
     rows = (
         exported_asks(form)
         .with_status()
@@ -226,6 +223,7 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
             *_ASK_FIELDS,
             *_JUDGEMENT_FIELDS,
             "assessment__evidence__id",
+            "assessment__evidence__recommendation_id",
             *_LINK_FIELDS,
             "themes__slug",
         )
@@ -234,8 +232,11 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
     ask_starts = 4 + len(_DOCUMENT_FIELDS)
     judgement_starts = ask_starts + len(_ASK_FIELDS)
     link_starts = judgement_starts + len(_JUDGEMENT_FIELDS)
+    no_link = (None, (None,) * len(_LINK_FIELDS))
 
     def build() -> Iterator[list]:
+        government = _what_the_government_did()
+        nothing = (None,) * len(GOVERNMENT_COLUMNS)
         for group in _grouped(rows):
             pk, published, precision, url = group[0][:4]
             themes = LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group)))
@@ -248,11 +249,39 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
                 themes,
                 *group[0][judgement_starts:link_starts],
             ]
-            links = {row[link_starts]: row[link_starts + 1 : -1] for row in group}
-            for link in [links[key] for key in _unique(links)] or [(None,) * len(_LINK_FIELDS)]:
-                yield [*ask, *link]
+            links = {
+                row[link_starts]: (row[link_starts + 1], row[link_starts + 2 : -1]) for row in group
+            }
+            for recommendation, link in [links[key] for key in _unique(links)] or [no_link]:
+                yield [*ask, *link, *government.get(recommendation, nothing)]
 
     return Table(name="asks", columns=ASK_COLUMNS, rows=build())
+
+
+def _what_the_government_did() -> dict[int, tuple]:
+    """asks.csv's GOVERNMENT_COLUMNS for each recommendation that has a stage record, by
+    its pk: the status and date of its government response, and of its furthest delivery
+    with that stage's summary. Two queries, as there are a few hundred recommendations at
+    most."""
+    recommendations = (
+        Recommendation.objects.filter(pk__in=GovernmentStage.objects.values("recommendation_id"))
+        .only("pk")
+        .order_by()
+        # Their stages without the quotes that `with_stages` adds for the pages.
+        .prefetch_related("stages")
+    )
+    government = {}
+    for recommendation in recommendations:
+        response = recommendation.government_response_stage
+        delivery = recommendation.furthest_delivery_stage
+        government[recommendation.pk] = (
+            response and response.status,
+            response and partial_date(response.date, response.date_precision),
+            delivery and delivery.status,
+            delivery and partial_date(delivery.date, delivery.date_precision),
+            delivery and delivery.summary,
+        )
+    return government
 
 
 def recommendations_table(

@@ -1,7 +1,21 @@
 """The format of asks.csv, which the export writes and `import_assessments` reads back:
-its columns, and the guard that keeps a spreadsheet from running a cell as a formula."""
+its columns, how a date is written only as precisely as it is known, and the guard that
+keeps a spreadsheet from running a cell as a formula."""
 
+import datetime
 import re
+
+from recommendations.models import DatePrecision
+
+# What the Government did with an asks.csv row's recommendation: its response, and the
+# furthest its delivery has gone. Added at the end, so the columns before keep their places.
+GOVERNMENT_COLUMNS = (
+    "government_response_status",
+    "government_response_date",
+    "furthest_delivery_status",
+    "furthest_delivery_date",
+    "furthest_delivery_summary",
+)
 
 # The columns of asks.csv, in order.
 ASK_COLUMNS = (
@@ -23,7 +37,24 @@ ASK_COLUMNS = (
     "recommendation_title",
     "recommendation_chapter",
     "evidence",
+    *GOVERNMENT_COLUMNS,
 )
+
+# The headers `import_assessments` reads: asks.csv's, and asks.csv's as it was exported
+# before it gained GOVERNMENT_COLUMNS, which a researcher may still be coding.
+ASK_HEADERS = (ASK_COLUMNS, ASK_COLUMNS[: -len(GOVERNMENT_COLUMNS)])
+
+
+def partial_date(date: datetime.date | None, precision: str) -> str:
+    """A date in ISO 8601 only as precise as it is known: `2021`, `2021-05`, `2021-08-27`."""
+    if date is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{date.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{date.year:04d}-{date.month:02d}"
+    return date.isoformat()
+
 
 # OWASP's advice against CSV injection: a spreadsheet runs a cell that starts with one of
 # these as a formula, so such a cell is prefixed with a quote. A cell that already starts

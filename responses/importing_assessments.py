@@ -2,7 +2,8 @@
 spreadsheet and return them.
 
 The file is the long format that `export.asks_table` writes: one row per ask and linked
-recommendation. Of its columns, `ask_id` says which ask, `status`, `judged_by` and
+recommendation, with or without the columns on what the Government did, which older
+exports lack. Of its columns, `ask_id` says which ask, `status`, `judged_by` and
 `rationale` are the ask's judgement (the same on each of its rows), and each row's
 `recommendation_ref` and `evidence` are one link; the other columns are there to be read
 and are ignored. Every row is checked before anything is written; then every changed ask
@@ -22,7 +23,7 @@ from recommendations.models import Recommendation
 
 from . import limits, rules
 from .assessments import record
-from .csv_format import ASK_COLUMNS
+from .csv_format import ASK_HEADERS
 from .csv_reading import Error, message, read_rows, read_text, shown
 from .models import Ask, JudgedBy, Status
 
@@ -118,7 +119,7 @@ def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
     rows, errors = read_rows(
         file,
         name="asks.csv",
-        headers=[ASK_COLUMNS],
+        headers=ASK_HEADERS,
         most_rows=limits.ASSESSMENTS_ROWS,
         longest_cell=limits.ASSESSMENTS_CELL_CHARS,
     )

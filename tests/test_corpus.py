@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from browse.export import partial_date
 from recommendations.models import GovernmentStage, Recommendation, Source, StageQuote
+from responses.csv_format import partial_date
 from responses.models import (
     Ask,
     Assessment,
