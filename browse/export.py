@@ -25,12 +25,19 @@ from responses.csv_format import (
     ASK_COLUMNS,
     FORMULA_STARTS,
     GOVERNMENT_COLUMNS,
+    LINE_BREAK,
+    STAGE_COLUMNS,
     guard,
     partial_date,
 )
 from responses.models import Ask, Evidence, Organisation, Status, with_demand
 
-from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
+from .filters import (
+    AskFilterForm,
+    OrganisationFilterForm,
+    RecommendationFilterForm,
+    StageFilterForm,
+)
 
 RECOMMENDATION_COLUMNS = (
     "ref",
@@ -341,6 +348,67 @@ def recommendations_table(
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
+
+
+def stages_table(*, form: StageFilterForm | None = None, chunk_size: int = 2000) -> Table:
+    """stages.csv: one row per government stage record that `form`'s filters leave (default
+    all), with every quote that shows it and each quote's source, a line each; in the
+    order of recommendations.csv, then by date.
+
+    One query reads each stage once per quote; the rows of one stage are folded here."""
+    stages = GovernmentStage.objects.all()
+    if form is not None:
+        stages = form.filter(stages)
+    rows = (
+        stages.order_by(
+            "recommendation__chapter__number",
+            "recommendation_id",
+            "date",
+            "id",
+            "quotes__position",
+            "quotes__id",
+        )
+        .values_list(
+            "pk",
+            "recommendation__ref",
+            "recommendation__title",
+            "recommendation__chapter__number",
+            "stage",
+            "status",
+            "date",
+            "date_precision",
+            "summary",
+            "confidence",
+            "note",
+            "quotes__text",
+            "quotes__url",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+
+    def build() -> Iterator[list]:
+        for group in _grouped(rows):
+            pk, ref, title, chapter, stage, status, date, precision = group[0][:8]
+            summary, confidence, note = group[0][8:11]
+            # A stage without quotes has one row, its quote columns None.
+            quotes = [row[-2:] for row in group if row[-2] is not None]
+            yield [
+                ref,
+                title,
+                chapter,
+                pk,
+                stage,
+                status,
+                partial_date(date, precision),
+                precision,
+                summary,
+                confidence,
+                note,
+                LINE_BREAK.join(text for text, _ in quotes),
+                LINE_BREAK.join(url for _, url in quotes),
+            ]
+
+    return Table(name="stages", columns=STAGE_COLUMNS, rows=build())
 
 
 def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:

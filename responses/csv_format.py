@@ -1,6 +1,7 @@
-"""The format of asks.csv, which the export writes and `import_assessments` reads back:
-its columns, how a date is written only as precisely as it is known, and the guard that
-keeps a spreadsheet from running a cell as a formula."""
+"""The formats of the CSV files that the exports write, and `import_assessments` reads
+back: asks.csv and stages.csv. Their columns, how a date
+is written only as precisely as it is known, how one cell holds a stage's several quotes,
+and the guard that keeps a spreadsheet from running a cell as a formula."""
 
 import datetime
 import re
@@ -43,6 +44,36 @@ ASK_COLUMNS = (
 # The headers `import_assessments` reads: asks.csv's, and asks.csv's as it was exported
 # before it gained GOVERNMENT_COLUMNS, which a researcher may still be coding.
 ASK_HEADERS = (ASK_COLUMNS, ASK_COLUMNS[: -len(GOVERNMENT_COLUMNS)])
+
+# The columns of stages.csv, in order: one row per government stage record.
+STAGE_COLUMNS = (
+    "ref",
+    "recommendation_title",
+    "chapter",
+    "stage_id",
+    "stage",
+    "status",
+    "date",
+    "date_precision",
+    "summary",
+    "confidence",
+    "note",
+    "quotes",
+    "sources",
+)
+
+# A stage's quotes are one cell, one quote a line, and their sources another, each on the
+# line of its quote: a spreadsheet shows them side by side, and neither needs escaping, as
+# no quote of the corpus holds a line break (one that did would be read as two quotes, and
+# refused as a quote without its source).
+LINE_BREAK = "\n"
+_ANY_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines(cell: str) -> list[str]:
+    """A cell of one value a line, as its values: none for an empty cell. A spreadsheet
+    may have saved the line breaks as CRLF or CR."""
+    return _ANY_LINE_BREAK.split(cell) if cell else []
 
 
 def partial_date(date: datetime.date | None, precision: str) -> str:

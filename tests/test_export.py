@@ -409,6 +409,8 @@ def build_linked_asks(scale: int) -> None:
     [
         # the rows; the recommendations the Government did something with; their stages
         (lambda: export.asks_table(), 3),
+        # the rows, each stage once per quote
+        (lambda: export.stages_table(), 1),
         # the rows; which recommendations they are; how many organisations each realised
         (lambda: export.recommendations_table(), 3),
         # the columns; overall mixes; mixes per column; organisations

@@ -86,6 +86,7 @@ odd_text = st.one_of(
 
 FILTER_NAMES = [
     "status",
+    "stage",
     "theme",
     "judged_by",
     "document",
@@ -122,8 +123,15 @@ queries = st.builds(
 
 @pytest.fixture
 def world(db):
-    """One organisation with an ask of every kind, and the slugs, id and ref to find them by."""
+    """One organisation with an ask of every kind, a recommendation the Government
+    responded to and began to deliver, and the slugs, id and ref to find them by."""
     [organisation] = factories.world(size=1)
+    recommendation = Evidence.objects.first().recommendation
+    factories.stage(
+        recommendation=recommendation,
+        quotes=[("We accept it.", "https://example.org/a"), ("In full.", "https://example.org/b")],
+    )
+    factories.stage(recommendation=recommendation, stage="delivery", status="in_progress")
     return {
         "organisation": organisation.slug,
         "document": organisation.documents.first().pk,
@@ -147,6 +155,7 @@ def pages(world) -> list[str]:
         "/export/recommendations.csv",
         "/export/organisations.csv",
         "/export/matrix.csv",
+        "/export/stages.csv",
     ]
 
 

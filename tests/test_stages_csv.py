@@ -1,14 +1,17 @@
-"""What the Government did, as CSV: asks.csv saying what became of each linked
-recommendation."""
+"""What the Government did, as CSV: stages.csv out with every quote and source, and
+asks.csv saying what became of each linked recommendation."""
 
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
-from recommendations.models import Recommendation
+from browse import export
+from recommendations.models import GovernmentStage, Recommendation, StageQuote
+from responses.csv_format import STAGE_COLUMNS, lines, partial_date
 
 from . import factories
 
@@ -21,6 +24,126 @@ def body_of(client, url: str, params: dict | None = None) -> str:
 
 def read(body: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body, newline="")))
+
+
+def exported_stages(client, **params) -> list[dict]:
+    return read(body_of(client, reverse("export_stages"), params))
+
+
+# --- stages.csv -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_stages_csv_has_one_row_per_stage_record_with_every_quote_and_source(corpus, client):
+    body = body_of(client, reverse("export_stages"))
+    rows = read(body)
+    assert body.split("\r\n", 1)[0] == ",".join(STAGE_COLUMNS)
+    stages = GovernmentStage.objects.select_related("recommendation__chapter").prefetch_related(
+        "quotes"
+    )
+    assert len(rows) == stages.count() == 56
+    by_id = {int(row["stage_id"]): row for row in rows}
+    assert set(by_id) == {stage.pk for stage in stages}
+    for stage in stages:
+        quotes = list(stage.quotes.all())
+        assert by_id[stage.pk] == {
+            "ref": stage.recommendation.ref,
+            "recommendation_title": stage.recommendation.title,
+            "chapter": str(stage.recommendation.chapter.number),
+            "stage_id": str(stage.pk),
+            "stage": stage.stage,
+            "status": stage.status,
+            "date": partial_date(stage.date, stage.date_precision),
+            "date_precision": stage.date_precision,
+            "summary": stage.summary,
+            "confidence": stage.confidence,
+            "note": stage.note,
+            "quotes": "\n".join(quote.text for quote in quotes),
+            "sources": "\n".join(quote.url for quote in quotes),
+        }
+    assert sum(len(lines(row["quotes"])) for row in rows) == StageQuote.objects.count() == 123
+    assert any(not row["quotes"] for row in rows), "a stage of the corpus has no quote"
+
+
+@pytest.mark.django_db
+def test_stages_csv_is_in_the_reports_order_then_by_date(corpus, client):
+    rows = exported_stages(client)
+    refs = list(
+        Recommendation.objects.filter(stages__isnull=False)
+        .distinct()
+        .order_by("chapter__number", "id")
+        .values_list("ref", flat=True)
+    )
+    assert list(dict.fromkeys(row["ref"] for row in rows)) == refs
+    assert [row["date"] for row in rows if row["ref"] == "6.x3"] == [
+        "2022",
+        "2024-12-03",
+        "2026-04-29",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_stage_without_quotes_has_empty_quotes_and_sources(client):
+    stage = factories.stage(date=datetime.date(2023, 5, 1), date_precision="month")
+    (row,) = exported_stages(client)
+    assert (row["stage_id"], row["date"], row["quotes"], row["sources"]) == (
+        str(stage.pk),
+        "2023-05",
+        "",
+        "",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"stage": "delivery"},
+        {"status": "legislated"},
+        {"chapter": "6"},
+        {"theme": "family-help"},
+        {"stage": "government_response", "chapter": "2"},
+    ],
+)
+def test_each_filter_exports_exactly_the_stages_it_selects(corpus, client, params):
+    lookups = {
+        "stage": "stage",
+        "status": "status",
+        "chapter": "recommendation__chapter__number",
+        "theme": "recommendation__themes__slug",
+    }
+    selected = GovernmentStage.objects.filter(
+        **{lookups[name]: value for name, value in params.items()}
+    )
+    expected = {str(pk) for pk in selected.values_list("pk", flat=True)}
+    assert expected and len(expected) < GovernmentStage.objects.count()
+    assert {row["stage_id"] for row in exported_stages(client, **params)} == expected
+
+
+@pytest.mark.django_db
+def test_a_stage_filter_value_that_does_not_parse_is_ignored(corpus, client):
+    rows = exported_stages(client, stage="consultation", status="done", chapter="x")
+    assert len(rows) == GovernmentStage.objects.count()
+
+
+@pytest.mark.django_db
+def test_stages_csv_is_an_attachment_named_for_its_filters_with_the_snapshot(corpus, client):
+    response = client.get(reverse("export_stages"), {"stage": "delivery", "excel": "1"})
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="carereview-stages-stage-delivery-{today}.csv"'
+    )
+    assert datetime.datetime.fromisoformat(response[export.SNAPSHOT_HEADER]).tzinfo
+    assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbfref,")
+
+
+@pytest.mark.django_db
+def test_the_recommendations_page_links_to_what_the_government_did_with_its_filters(corpus, client):
+    page = client.get(reverse("recommendations"), {"chapter": "6", "sort": "demand"})
+    links = re.findall(r'href="(/export/stages\.csv[^"]*)"', page.content.decode())
+    assert links == ["/export/stages.csv?chapter=6"]
+    rows = exported_stages(client, chapter="6")
+    assert rows and {row["chapter"] for row in rows} == {"6"}
 
 
 # --- asks.csv -------------------------------------------------------------------------------
