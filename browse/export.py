@@ -1,5 +1,6 @@
 """CSV exports for researchers: the rows a page shows, as a file that R, pandas and
-spreadsheets read, and that `import_assessments` reads back.
+spreadsheets read, and that `import_assessments` (asks.csv) and `import_stages` (stages.csv)
+read back.
 
 Each export is a `Table`: a documented column set and rows that are produced lazily from
 `QuerySet.iterator()`, so memory stays flat however many rows there are, in the same few
@@ -353,7 +354,7 @@ def recommendations_table(
 def stages_table(*, form: StageFilterForm | None = None, chunk_size: int = 2000) -> Table:
     """stages.csv: one row per government stage record that `form`'s filters leave (default
     all), with every quote that shows it and each quote's source, a line each; in the
-    order of recommendations.csv, then by date.
+    order of recommendations.csv, then by date. `import_stages` reads it back.
 
     One query reads each stage once per quote; the rows of one stage are folded here."""
     stages = GovernmentStage.objects.all()

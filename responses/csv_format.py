@@ -1,5 +1,5 @@
-"""The formats of the CSV files that the exports write, and `import_assessments` reads
-back: asks.csv and stages.csv. Their columns, how a date
+"""The formats of the CSV files that the exports write and the importers read back:
+asks.csv (`import_assessments`) and stages.csv (`import_stages`). Their columns, how a date
 is written only as precisely as it is known, how one cell holds a stage's several quotes,
 and the guard that keeps a spreadsheet from running a cell as a formula."""
 
@@ -85,6 +85,21 @@ def partial_date(date: datetime.date | None, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return f"{date.year:04d}-{date.month:02d}"
     return date.isoformat()
+
+
+_PARTIAL_DATE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
+
+
+def read_partial_date(text: str) -> tuple[datetime.date, str]:
+    """The date and precision that `partial_date` wrote as `text`, a year or month as its
+    first day. Raises ValueError for anything else, a 31 February among them."""
+    found = _PARTIAL_DATE.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    year, month, day = found["year"], found["month"], found["day"]
+    date = datetime.date(int(year), int(month or 1), int(day or 1))
+    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    return date, precision
 
 
 # OWASP's advice against CSV injection: a spreadsheet runs a cell that starts with one of
