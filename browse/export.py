@@ -1,5 +1,6 @@
 """CSV exports for researchers: the rows a page shows, as a file that R, pandas and
-spreadsheets read, and that `import_assessments` reads back.
+spreadsheets read, and that `import_assessments` (asks.csv) and `import_stages` (stages.csv)
+read back.
 
 Each export is a `Table`: a documented column set and rows that are produced lazily from
 `QuerySet.iterator()`, so memory stays flat however many rows there are, in the same few
@@ -20,11 +21,24 @@ from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
-from recommendations.models import Recommendation, SourceAbout, Theme
-from responses.csv_format import ASK_COLUMNS, FORMULA_STARTS, guard
-from responses.models import Ask, DatePrecision, Evidence, Organisation, Status, with_demand
+from recommendations.models import GovernmentStage, Recommendation, SourceAbout, Theme
+from responses.csv_format import (
+    ASK_COLUMNS,
+    FORMULA_STARTS,
+    GOVERNMENT_COLUMNS,
+    LINE_BREAK,
+    STAGE_COLUMNS,
+    guard,
+    partial_date,
+)
+from responses.models import Ask, Evidence, Organisation, Status, with_demand
 
-from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm
+from .filters import (
+    AskFilterForm,
+    OrganisationFilterForm,
+    RecommendationFilterForm,
+    StageFilterForm,
+)
 
 RECOMMENDATION_COLUMNS = (
     "ref",
@@ -148,17 +162,6 @@ def filename(*, name: str, filters: dict, date: datetime.date) -> str:
     return "-".join(part for part in parts if part) + f"-{date.isoformat()}.csv"
 
 
-def partial_date(date: datetime.date | None, precision: str) -> str:
-    """A date in ISO 8601 only as precise as it is known: `2021`, `2021-05`, `2021-08-27`."""
-    if date is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{date.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{date.year:04d}-{date.month:02d}"
-    return date.isoformat()
-
-
 def exported_asks(form: AskFilterForm | None = None):
     """The asks an export holds: those counted everywhere (`Ask.objects.counted()`), narrowed
     by `form`'s filters, without the duplicates a filter's join could make."""
@@ -197,12 +200,14 @@ _LINK_FIELDS = (
 
 
 def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> Table:
-    """asks.csv: one row per ask and recommendation linked to it as evidence; an ask with
-    no link has one row with the recommendation columns empty. Ordered by organisation,
-    document (earliest first), ask position, then recommendation chapter and ref.
+    """asks.csv: one row per ask and recommendation linked to it as evidence, with what the
+    Government did with that recommendation; an ask with no link has one row with the
+    recommendation columns empty. Ordered by organisation, document (earliest first), ask
+    position, then recommendation chapter and ref.
 
     One query reads each ask once per link and theme, so that every value comes from the
-    same moment however long the download; the rows of one ask are folded together here."""
+    same moment however long the download; the rows of one ask are folded together here.
+    Two more read what the Government did with every recommendation it did anything with."""
     rows = (
         exported_asks(form)
         .with_status()
@@ -226,6 +231,7 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
             *_ASK_FIELDS,
             *_JUDGEMENT_FIELDS,
             "assessment__evidence__id",
+            "assessment__evidence__recommendation_id",
             *_LINK_FIELDS,
             "themes__slug",
         )
@@ -234,8 +240,11 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
     ask_starts = 4 + len(_DOCUMENT_FIELDS)
     judgement_starts = ask_starts + len(_ASK_FIELDS)
     link_starts = judgement_starts + len(_JUDGEMENT_FIELDS)
+    no_link = (None, (None,) * len(_LINK_FIELDS))
 
     def build() -> Iterator[list]:
+        government = _what_the_government_did()
+        nothing = (None,) * len(GOVERNMENT_COLUMNS)
         for group in _grouped(rows):
             pk, published, precision, url = group[0][:4]
             themes = LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group)))
@@ -248,11 +257,39 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
                 themes,
                 *group[0][judgement_starts:link_starts],
             ]
-            links = {row[link_starts]: row[link_starts + 1 : -1] for row in group}
-            for link in [links[key] for key in _unique(links)] or [(None,) * len(_LINK_FIELDS)]:
-                yield [*ask, *link]
+            links = {
+                row[link_starts]: (row[link_starts + 1], row[link_starts + 2 : -1]) for row in group
+            }
+            for recommendation, link in [links[key] for key in _unique(links)] or [no_link]:
+                yield [*ask, *link, *government.get(recommendation, nothing)]
 
     return Table(name="asks", columns=ASK_COLUMNS, rows=build())
+
+
+def _what_the_government_did() -> dict[int, tuple]:
+    """asks.csv's GOVERNMENT_COLUMNS for each recommendation that has a stage record, by
+    its pk: the status and date of its government response, and of its furthest delivery
+    with that stage's summary. Two queries, as there are a few hundred recommendations at
+    most."""
+    recommendations = (
+        Recommendation.objects.filter(pk__in=GovernmentStage.objects.values("recommendation_id"))
+        .only("pk")
+        .order_by()
+        # Their stages without the quotes that `with_stages` adds for the pages.
+        .prefetch_related("stages")
+    )
+    government = {}
+    for recommendation in recommendations:
+        response = recommendation.government_response_stage
+        delivery = recommendation.furthest_delivery_stage
+        government[recommendation.pk] = (
+            response and response.status,
+            response and partial_date(response.date, response.date_precision),
+            delivery and delivery.status,
+            delivery and partial_date(delivery.date, delivery.date_precision),
+            delivery and delivery.summary,
+        )
+    return government
 
 
 def recommendations_table(
@@ -312,6 +349,67 @@ def recommendations_table(
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
+
+
+def stages_table(*, form: StageFilterForm | None = None, chunk_size: int = 2000) -> Table:
+    """stages.csv: one row per government stage record that `form`'s filters leave (default
+    all), with every quote that shows it and each quote's source, a line each; in the
+    order of recommendations.csv, then by date. `import_stages` reads it back.
+
+    One query reads each stage once per quote; the rows of one stage are folded here."""
+    stages = GovernmentStage.objects.all()
+    if form is not None:
+        stages = form.filter(stages)
+    rows = (
+        stages.order_by(
+            "recommendation__chapter__number",
+            "recommendation_id",
+            "date",
+            "id",
+            "quotes__position",
+            "quotes__id",
+        )
+        .values_list(
+            "pk",
+            "recommendation__ref",
+            "recommendation__title",
+            "recommendation__chapter__number",
+            "stage",
+            "status",
+            "date",
+            "date_precision",
+            "summary",
+            "confidence",
+            "note",
+            "quotes__text",
+            "quotes__url",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+
+    def build() -> Iterator[list]:
+        for group in _grouped(rows):
+            pk, ref, title, chapter, stage, status, date, precision = group[0][:8]
+            summary, confidence, note = group[0][8:11]
+            # A stage without quotes has one row, its quote columns None.
+            quotes = [row[-2:] for row in group if row[-2] is not None]
+            yield [
+                ref,
+                title,
+                chapter,
+                pk,
+                stage,
+                status,
+                partial_date(date, precision),
+                precision,
+                summary,
+                confidence,
+                note,
+                LINE_BREAK.join(text for text, _ in quotes),
+                LINE_BREAK.join(url for _, url in quotes),
+            ]
+
+    return Table(name="stages", columns=STAGE_COLUMNS, rows=build())
 
 
 def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:

@@ -10,6 +10,7 @@ from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 
 from plaintext import plain
+from recommendations.models import Stage, StageStatus
 from responses.models import DocumentKind, JudgedBy, OrganisationKind, Status
 
 
@@ -131,6 +132,31 @@ class RecommendationFilterForm(FilterForm):
         if values.get("sort") == "demand":
             order.insert(0, "-demand")
         return recommendations.order_by(*order)
+
+
+class StageFilterForm(FilterForm):
+    """The filters of what the Government did (stages.csv): by stage, status, and the
+    recommendation's chapter or theme, as the recommendations page passes them on; a value
+    that does not parse is ignored."""
+
+    stage = forms.ChoiceField(required=False, choices=_any("Any stage", Stage.choices))
+    status = forms.ChoiceField(required=False, choices=_any("Any status", StageStatus.choices))
+    chapter = forms.IntegerField(required=False, min_value=1, max_value=32767)
+    theme = forms.SlugField(required=False, max_length=100)
+
+    def filter(self, stages):
+        """Narrow a GovernmentStage queryset to the filters given."""
+        values = self.values
+        lookups = {
+            "stage": "stage",
+            "status": "status",
+            "chapter": "recommendation__chapter__number",
+            "theme": "recommendation__themes__slug",
+        }
+        for name, lookup in lookups.items():
+            if name in values:
+                stages = stages.filter(**{lookup: values[name]})
+        return stages
 
 
 class SearchForm(FilterForm):

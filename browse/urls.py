@@ -16,4 +16,5 @@ urlpatterns = [
     path("export/recommendations.csv", views.export_recommendations, name="export_recommendations"),
     path("export/organisations.csv", views.export_organisations, name="export_organisations"),
     path("export/matrix.csv", views.export_matrix, name="export_matrix"),
+    path("export/stages.csv", views.export_stages, name="export_stages"),
 ]

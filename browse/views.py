@@ -25,7 +25,13 @@ from responses.models import (
 
 from . import caching, export
 from .charts import status_bars, status_summary
-from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
+from .filters import (
+    AskFilterForm,
+    OrganisationFilterForm,
+    RecommendationFilterForm,
+    SearchForm,
+    StageFilterForm,
+)
 from .highlighting import mark_quotes
 from .search import search as run_search
 
@@ -400,6 +406,11 @@ def export_recommendations(request):
 def export_organisations(request):
     form = OrganisationFilterForm(request.GET)
     return _csv_response(request, export.organisations_table(form=form), form.values)
+
+
+def export_stages(request):
+    form = StageFilterForm(request.GET)
+    return _csv_response(request, export.stages_table(form=form), form.values)
 
 
 def export_matrix(request):

@@ -1,7 +1,22 @@
-"""The format of asks.csv, which the export writes and `import_assessments` reads back:
-its columns, and the guard that keeps a spreadsheet from running a cell as a formula."""
+"""The formats of the CSV files that the exports write and the importers read back:
+asks.csv (`import_assessments`) and stages.csv (`import_stages`). Their columns, how a date
+is written only as precisely as it is known, how one cell holds a stage's several quotes,
+and the guard that keeps a spreadsheet from running a cell as a formula."""
 
+import datetime
 import re
+
+from recommendations.models import DatePrecision
+
+# What the Government did with an asks.csv row's recommendation: its response, and the
+# furthest its delivery has gone. Added at the end, so the columns before keep their places.
+GOVERNMENT_COLUMNS = (
+    "government_response_status",
+    "government_response_date",
+    "furthest_delivery_status",
+    "furthest_delivery_date",
+    "furthest_delivery_summary",
+)
 
 # The columns of asks.csv, in order.
 ASK_COLUMNS = (
@@ -23,7 +38,69 @@ ASK_COLUMNS = (
     "recommendation_title",
     "recommendation_chapter",
     "evidence",
+    *GOVERNMENT_COLUMNS,
 )
+
+# The headers `import_assessments` reads: asks.csv's, and asks.csv's as it was exported
+# before it gained GOVERNMENT_COLUMNS, which a researcher may still be coding.
+ASK_HEADERS = (ASK_COLUMNS, ASK_COLUMNS[: -len(GOVERNMENT_COLUMNS)])
+
+# The columns of stages.csv, in order: one row per government stage record.
+STAGE_COLUMNS = (
+    "ref",
+    "recommendation_title",
+    "chapter",
+    "stage_id",
+    "stage",
+    "status",
+    "date",
+    "date_precision",
+    "summary",
+    "confidence",
+    "note",
+    "quotes",
+    "sources",
+)
+
+# A stage's quotes are one cell, one quote a line, and their sources another, each on the
+# line of its quote: a spreadsheet shows them side by side, and neither needs escaping, as
+# no quote of the corpus holds a line break (one that did would be read as two quotes, and
+# refused as a quote without its source).
+LINE_BREAK = "\n"
+_ANY_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines(cell: str) -> list[str]:
+    """A cell of one value a line, as its values: none for an empty cell. A spreadsheet
+    may have saved the line breaks as CRLF or CR."""
+    return _ANY_LINE_BREAK.split(cell) if cell else []
+
+
+def partial_date(date: datetime.date | None, precision: str) -> str:
+    """A date in ISO 8601 only as precise as it is known: `2021`, `2021-05`, `2021-08-27`."""
+    if date is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{date.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{date.year:04d}-{date.month:02d}"
+    return date.isoformat()
+
+
+_PARTIAL_DATE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
+
+
+def read_partial_date(text: str) -> tuple[datetime.date, str]:
+    """The date and precision that `partial_date` wrote as `text`, a year or month as its
+    first day. Raises ValueError for anything else, a 31 February among them."""
+    found = _PARTIAL_DATE.fullmatch(text)
+    if found is None:
+        raise ValueError(text)
+    year, month, day = found["year"], found["month"], found["day"]
+    date = datetime.date(int(year), int(month or 1), int(day or 1))
+    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    return date, precision
+
 
 # OWASP's advice against CSV injection: a spreadsheet runs a cell that starts with one of
 # these as a formula, so such a cell is prefixed with a quote. A cell that already starts

@@ -2,17 +2,16 @@
 spreadsheet and return them.
 
 The file is the long format that `export.asks_table` writes: one row per ask and linked
-recommendation. Of its columns, `ask_id` says which ask, `status`, `judged_by` and
+recommendation, with or without the columns on what the Government did, which older
+exports lack. Of its columns, `ask_id` says which ask, `status`, `judged_by` and
 `rationale` are the ask's judgement (the same on each of its rows), and each row's
 `recommendation_ref` and `evidence` are one link; the other columns are there to be read
 and are ignored. Every row is checked before anything is written; then every changed ask
 is recorded through `assessments.record`, all in one transaction or none.
 """
 
-import contextlib
-import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,7 +23,8 @@ from recommendations.models import Recommendation
 
 from . import limits, rules
 from .assessments import record
-from .csv_format import ASK_COLUMNS, unguard
+from .csv_format import ASK_HEADERS
+from .csv_reading import Error, message, read_rows, read_text, shown
 from .models import Ask, JudgedBy, Status
 
 
@@ -49,9 +49,6 @@ class Change:
     after: str
 
 
-# An error and the line of the file it is on (1 is the header; 0 the file as a whole).
-Error = tuple[int, str]
-
 # Ask ids are 64-bit integers in the database; a larger number is no ask, not an overflow.
 _LARGEST_ID = 2**63 - 1
 
@@ -71,27 +68,11 @@ def import_assessments_file(
     """Apply the judgements in the asks.csv at `path`, as `import_assessments` does, after
     refusing a file larger than `limits.ASSESSMENTS_FILE_BYTES` or not in UTF-8 (with or
     without the byte order mark of an Excel export). Raises OSError if it cannot be read."""
-    size = path.stat().st_size
-    if size > limits.ASSESSMENTS_FILE_BYTES:
-        return ImportResult(errors=[(0, _too_large(size))])
-    with path.open("rb") as opened:
-        raw = opened.read(limits.ASSESSMENTS_FILE_BYTES + 1)
-    if len(raw) > limits.ASSESSMENTS_FILE_BYTES:
-        return ImportResult(errors=[(0, _too_large(len(raw)))])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        return ImportResult(errors=[(line, "the file is not UTF-8 text; save it as CSV UTF-8.")])
+    text, errors = read_text(path, largest=limits.ASSESSMENTS_FILE_BYTES)
+    if errors:
+        return ImportResult(errors=errors)
     return import_assessments(
         file=io.StringIO(text, newline=""), force=force, user=user, reason=reason
-    )
-
-
-def _too_large(size: int) -> str:
-    return (
-        f"the file is {limits.size_in_words(size, 'byte')}; the largest accepted is "
-        f"{limits.size_in_words(limits.ASSESSMENTS_FILE_BYTES, 'byte')}."
     )
 
 
@@ -108,8 +89,7 @@ def import_assessments(
     With any error nothing changes and the result lists every error with its line;
     otherwise every changed ask is recorded with `user` and `reason`, in one transaction.
     """
-    with _cells_up_to(limits.ASSESSMENTS_CELL_CHARS):
-        judgements, read_errors = _read(file)
+    judgements, read_errors = _read(file)
     planned, plan_errors, unchanged = _plan(judgements, force=force)
     if read_errors or plan_errors:
         return ImportResult(errors=sorted(read_errors + plan_errors))
@@ -130,99 +110,34 @@ def import_assessments(
                 changes.append(Change(judgement.ask_id, judgement.line, before, judgement.status))
     except (rules.JudgementProtected, ValidationError) as error:
         # Something changed between checking and writing; the transaction undid it all.
-        return ImportResult(errors=[(judgement.line, f"ask {judgement.ask_id}: {_message(error)}")])
+        return ImportResult(errors=[(judgement.line, f"ask {judgement.ask_id}: {message(error)}")])
     return ImportResult(changed=changes, unchanged=unchanged)
-
-
-def _message(error: Exception) -> str:
-    """A rule's message as this report words errors: after "line 8: ", in lower case."""
-    message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    return message[:1].lower() + message[1:]
-
-
-@contextlib.contextmanager
-def _cells_up_to(chars: int) -> Iterator[None]:
-    """Let csv read cells of up to `chars` characters, and no more, meanwhile: the limit
-    is the csv module's, shared by the whole process."""
-    before = csv.field_size_limit(chars)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
 
 
 def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
     """The judgements in `file`, by ask, and every error a row has on its own."""
-    errors: list[Error] = []
+    rows, errors = read_rows(
+        file,
+        name="asks.csv",
+        headers=ASK_HEADERS,
+        most_rows=limits.ASSESSMENTS_ROWS,
+        longest_cell=limits.ASSESSMENTS_CELL_CHARS,
+    )
     judgements: dict[int, Judgement] = {}
-    reader = csv.reader(file)
-    line = 1
-    try:
-        header = next(reader, None)
-        if header is None:
-            return [], [(1, "the file is empty; expected asks.csv's header and rows.")]
-        # A BOM is there when the file was exported for Excel and read as plain UTF-8.
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        if header != list(ASK_COLUMNS):
-            return [], [(1, _header_error(header))]
-        line = reader.line_num + 1
-        for rows, cells in enumerate(reader, start=1):
-            if rows > limits.ASSESSMENTS_ROWS:
-                limit = limits.size_in_words(limits.ASSESSMENTS_ROWS, "row")
-                return [], [(line, f"the file has more than {limit}, the most accepted.")]
-            errors += _read_row(cells, line=line, judgements=judgements)
-            line = reader.line_num + 1
-    except UnicodeDecodeError:
-        return [], [(reader.line_num + 1, "the file is not UTF-8 text; save it as CSV UTF-8.")]
-    except csv.Error as error:
-        if str(error).startswith("field larger than field limit"):
-            limit = limits.size_in_words(limits.ASSESSMENTS_CELL_CHARS, "character")
-            return [], [(line, f"a cell is longer than {limit}, the longest accepted.")]
-        return [], [(reader.line_num, f"not readable as CSV: {error}.")]
-    if not judgements and not errors:
-        errors.append((1, "the file has a header but no rows."))
+    for row in rows:
+        errors += _read_row(row.cells, line=row.line, judgements=judgements)
     return list(judgements.values()), errors
 
 
-def _header_error(header: list[str]) -> str:
-    missing = [name for name in ASK_COLUMNS if name not in header]
-    unexpected = [name for name in header if name not in ASK_COLUMNS]
-    details = []
-    if missing:
-        details.append("missing " + ", ".join(missing))
-    if unexpected:
-        details.append("unexpected " + ", ".join(unexpected))
-    if not details:
-        details.append("the columns are out of order")
-    return (
-        f"the header is not asks.csv's ({'; '.join(details)}). Expected: {','.join(ASK_COLUMNS)}."
-    )
-
-
-def _shown(value: str) -> str:
-    """`value` quoted for a message, cut short when long."""
-    return repr(value if len(value) <= 40 else value[:40] + "…")
-
-
-def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) -> list[Error]:
-    if not any(cells):
-        return []
-    if len(cells) != len(ASK_COLUMNS):
-        return [(line, f"{len(cells)} cells; asks.csv rows have {len(ASK_COLUMNS)}.")]
-    for name, cell in zip(ASK_COLUMNS, cells, strict=True):
-        # PostgreSQL cannot store a NUL, nor look one up.
-        if "\x00" in cell:
-            return [(line, f"{name} contains a NUL character, which cannot be stored.")]
-    row = dict(zip(ASK_COLUMNS, (unguard(cell) for cell in cells), strict=True))
+def _read_row(row: dict[str, str], *, line: int, judgements: dict[int, Judgement]) -> list[Error]:
     errors = []
     ask_id = row["ask_id"]
     # Not int(): it also takes "1_000", " 7" and other scripts' digits.
     if not (ask_id.isascii() and ask_id.isdigit()):
-        return [(line, f"ask_id {_shown(ask_id)} is not a number.")]
+        return [(line, f"ask_id {shown(ask_id)} is not a number.")]
     ask_id = int(ask_id)
     if ask_id > _LARGEST_ID:
-        return [(line, f"no ask has id {_shown(row['ask_id'])}.")]
+        return [(line, f"no ask has id {shown(row['ask_id'])}.")]
     if len(row["rationale"]) > limits.NOTE_CHARS:
         errors.append(
             (
@@ -236,14 +151,14 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
     status, judged_by = row["status"], row["judged_by"]
     if status not in Status.values:
         errors.append(
-            (line, f"unknown status {_shown(status)}; expected one of {', '.join(Status.values)}.")
+            (line, f"unknown status {shown(status)}; expected one of {', '.join(Status.values)}.")
         )
     if judged_by not in ("", *JudgedBy.values):
         errors.append(
             (
                 line,
                 (
-                    f"unknown judged_by {_shown(judged_by)}; expected one of "
+                    f"unknown judged_by {shown(judged_by)}; expected one of "
                     f"{', '.join(JudgedBy.values)}, or empty for an ask not assessed."
                 ),
             )
@@ -281,7 +196,7 @@ def _read_row(cells: list[str], *, line: int, judgements: dict[int, Judgement]) 
         try:
             rules.check_evidence_allowed(status=status, with_evidence=True)
         except ValidationError as error:
-            errors.append((line, _message(error)))
+            errors.append((line, message(error)))
     judgement = judgements.get(ask_id)
     if judgement is None:
         judgement = judgements[ask_id] = Judgement(
@@ -341,7 +256,7 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
         for ref, quote, line in judgement.links:
             found = by_ref.get(ref, [])
             if not found:
-                errors.append((line, f"no recommendation has ref {_shown(ref)}."))
+                errors.append((line, f"no recommendation has ref {shown(ref)}."))
             elif len(found) > 1:
                 reports = ", ".join(recommendation.report.short_title for recommendation in found)
                 errors.append((line, f"ref {ref!r} is in more than one report ({reports})."))
@@ -349,7 +264,7 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
                 try:
                     rules.check_quote_is_verbatim(quote=quote, recommendation=found[0])
                 except ValidationError as error:
-                    errors.append((line, _message(error)))
+                    errors.append((line, message(error)))
                 else:
                     evidence.append((found[0], quote))
         current = _current(ask)
@@ -370,7 +285,7 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
             )
         except rules.JudgementProtected as error:
             hint = " Use --force to replace it." if error.forceable else ""
-            errors.append((judgement.line, _message(error) + hint))
+            errors.append((judgement.line, message(error) + hint))
             continue
         planned.append((judgement, ask, evidence, current[0]))
     return planned, errors, unchanged

@@ -32,6 +32,13 @@ ASSESSMENTS_FILE_BYTES = 100_000_000
 ASSESSMENTS_ROWS = 200_000
 ASSESSMENTS_CELL_CHARS = 100_000
 
+# stages.csv read back by import_stages: a row per stage record, a few for each of a few
+# hundred recommendations. A cell holds all of a stage's quotes, each of which, like its
+# summary and note, is at most NOTE_CHARS.
+STAGES_FILE_BYTES = 10_000_000
+STAGES_ROWS = 10_000
+STAGES_CELL_CHARS = 100_000
+
 
 def size_in_words(count: int, unit: str) -> str:
     """`count` with thousands separators and its unit: "5,000,001 bytes"."""

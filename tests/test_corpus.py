@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from browse.export import partial_date
 from recommendations.models import GovernmentStage, Recommendation, Source, StageQuote
+from responses.csv_format import partial_date
 from responses.models import (
     Ask,
     Assessment,

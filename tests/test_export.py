@@ -56,6 +56,11 @@ def test_asks_export_starts_with_the_documented_columns_in_order(corpus, client)
         "recommendation_title",
         "recommendation_chapter",
         "evidence",
+        "government_response_status",
+        "government_response_date",
+        "furthest_delivery_status",
+        "furthest_delivery_date",
+        "furthest_delivery_summary",
     ]
 
 
@@ -195,6 +200,9 @@ def test_an_asks_row_holds_the_asks_values_as_stored(corpus, client):
         .first()
     )
     ask = evidence.assessment.ask
+    recommendation = Recommendation.objects.with_stages().get(pk=evidence.recommendation_id)
+    response = recommendation.government_response_stage
+    delivery = recommendation.furthest_delivery_stage
     _, _, rows = get_csv(client, reverse("export_asks"))
     row = next(
         row
@@ -221,6 +229,15 @@ def test_an_asks_row_holds_the_asks_values_as_stored(corpus, client):
         "recommendation_title": evidence.recommendation.title,
         "recommendation_chapter": str(evidence.recommendation.chapter.number),
         "evidence": evidence.quote,
+        "government_response_status": response.status if response else "",
+        "government_response_date": (
+            csv_format.partial_date(response.date, response.date_precision) if response else ""
+        ),
+        "furthest_delivery_status": delivery.status if delivery else "",
+        "furthest_delivery_date": (
+            csv_format.partial_date(delivery.date, delivery.date_precision) if delivery else ""
+        ),
+        "furthest_delivery_summary": delivery.summary if delivery else "",
     }
 
 
@@ -360,7 +377,8 @@ def test_write_csv_writes_the_same_file_to_any_file_as_the_response_streams(corp
 
 
 def build_linked_asks(scale: int) -> None:
-    """`scale` organisations and `scale` pairs of recommendations; each organisation has two
+    """`scale` organisations and `scale` pairs of recommendations, the first of each pair
+    with a government response (two quotes) and a delivery stage; each organisation has two
     documents, each with an ask linked to a pair of recommendations, carrying themes, and an
     ask with neither."""
     themes = [factories.theme() for _ in range(3)]
@@ -369,6 +387,11 @@ def build_linked_asks(scale: int) -> None:
         for recommendation in recommendations:
             recommendation.themes.set(themes[:2])
             recommendation.sources.create(url="https://example.org/source", quote="says")
+        factories.stage(
+            recommendation=recommendations[0],
+            quotes=[("We will.", "https://example.org/a"), ("Soon.", "https://example.org/b")],
+        )
+        factories.stage(recommendation=recommendations[0], stage="delivery", status="delivered")
         organisation = factories.organisation()
         for _ in range(2):
             document = factories.document(organisation=organisation)
@@ -384,7 +407,10 @@ def build_linked_asks(scale: int) -> None:
 @pytest.mark.parametrize(
     "make_table, queries",
     [
-        (lambda: export.asks_table(), 1),
+        # the rows; the recommendations the Government did something with; their stages
+        (lambda: export.asks_table(), 3),
+        # the rows, each stage once per quote
+        (lambda: export.stages_table(), 1),
         # the rows; which recommendations they are; how many organisations each realised
         (lambda: export.recommendations_table(), 3),
         # the columns; overall mixes; mixes per column; organisations

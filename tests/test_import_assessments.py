@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from recommendations.models import Recommendation
 from responses.assessments import record
-from responses.csv_format import ASK_COLUMNS
+from responses.csv_format import ASK_COLUMNS, GOVERNMENT_COLUMNS
 from responses.models import Ask, Assessment, Evidence
 
 from . import factories
@@ -83,6 +83,35 @@ def test_importing_an_unedited_export_changes_nothing_and_writes_no_history(
     assert judgements() == before
     assert history_count() == history
     assert f"0 asks changed, {Ask.objects.counted().count()} unchanged" in out
+
+
+@pytest.mark.django_db
+def test_asks_csv_as_exported_before_it_said_what_the_government_did_is_still_read(
+    corpus, client, tmp_path
+):
+    older = [name for name in ASK_COLUMNS if name not in GOVERNMENT_COLUMNS]
+    assert older == list(ASK_COLUMNS[:18])
+    rows = exported(client)
+    ask_id = first_row(rows, status="absent", judged_by="editorial")["ask_id"]
+    rows = [
+        {name: row[name] for name in older}
+        | ({"status": "unclear"} if row["ask_id"] == ask_id else {})
+        for row in rows
+    ]
+    out, _ = run(write(tmp_path, rows, header=older))
+    assert "1 asks changed" in out
+    assert judgements()[int(ask_id)][0] == "unclear"
+
+
+@pytest.mark.django_db
+def test_asks_csv_with_only_some_of_the_governments_columns_is_refused(corpus, client, tmp_path):
+    header = ASK_COLUMNS[:-2]
+    rows = [{name: row[name] for name in header} for row in exported(client)]
+    message = run_failing(write(tmp_path, rows, header=header))
+    assert (
+        "line 1: the header is not asks.csv's "
+        "(missing furthest_delivery_date, furthest_delivery_summary)"
+    ) in message
 
 
 @pytest.mark.django_db

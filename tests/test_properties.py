@@ -11,6 +11,7 @@ import io
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from browse import search
 from browse.highlighting import mark_quotes
 from browse.templatetags.carereview import marked
+from recommendations.models import GovernmentStage, StageQuote
 from responses import limits
 from responses.csv_format import ASK_COLUMNS
 from responses.models import Ask, Assessment, Evidence, Organisation, ResponseDocument
@@ -86,6 +88,7 @@ odd_text = st.one_of(
 
 FILTER_NAMES = [
     "status",
+    "stage",
     "theme",
     "judged_by",
     "document",
@@ -122,8 +125,15 @@ queries = st.builds(
 
 @pytest.fixture
 def world(db):
-    """One organisation with an ask of every kind, and the slugs, id and ref to find them by."""
+    """One organisation with an ask of every kind, a recommendation the Government
+    responded to and began to deliver, and the slugs, id and ref to find them by."""
     [organisation] = factories.world(size=1)
+    recommendation = Evidence.objects.first().recommendation
+    factories.stage(
+        recommendation=recommendation,
+        quotes=[("We accept it.", "https://example.org/a"), ("In full.", "https://example.org/b")],
+    )
+    factories.stage(recommendation=recommendation, stage="delivery", status="in_progress")
     return {
         "organisation": organisation.slug,
         "document": organisation.documents.first().pk,
@@ -147,6 +157,7 @@ def pages(world) -> list[str]:
         "/export/recommendations.csv",
         "/export/organisations.csv",
         "/export/matrix.csv",
+        "/export/stages.csv",
     ]
 
 
@@ -261,8 +272,36 @@ def export_rows(client, world) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body, newline="")))
 
 
-def mutated(rows: list[list[str]], data) -> list[list[str]]:
-    """`rows` with a few cells, rows or lengths changed as a person or a program might."""
+# Values a person might type into asks.csv, and into stages.csv.
+ASK_VALUES = [
+    "realised",
+    "absent",
+    "not_assessed",
+    "editorial",
+    "organisation",
+    "automatic",
+    "",
+    "1.1",
+    "'-1",
+]
+STAGE_VALUES = [
+    "delivery",
+    "accepted_in_part",
+    "legislated",
+    "2024",
+    "2024-06",
+    "year",
+    "low",
+    "",
+    "Checked again.",
+    "'=1+1",
+    "https://example.org/c",
+]
+
+
+def mutated(rows: list[list[str]], data, values: list[str] = ASK_VALUES) -> list[list[str]]:
+    """`rows` with a few cells, rows or lengths changed as a person or a program might,
+    a cell to odd text or one of `values`."""
     rows = [list(row) for row in rows]
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
         change = data.draw(st.sampled_from(["cell", "drop", "repeat", "widen", "narrow"]))
@@ -270,22 +309,7 @@ def mutated(rows: list[list[str]], data) -> list[list[str]]:
         if change == "cell" and rows[at]:
             # The row may have been narrowed or widened already.
             column = data.draw(st.integers(min_value=0, max_value=len(rows[at]) - 1))
-            rows[at][column] = data.draw(
-                odd_text
-                | st.sampled_from(
-                    [
-                        "realised",
-                        "absent",
-                        "not_assessed",
-                        "editorial",
-                        "organisation",
-                        "automatic",
-                        "",
-                        "1.1",
-                        "'-1",
-                    ]
-                )
-            )
+            rows[at][column] = data.draw(odd_text | st.sampled_from(values))
         elif change == "drop" and len(rows) > 2:
             del rows[at]
         elif change == "repeat":
@@ -340,6 +364,56 @@ def test_import_assessments_refuses_any_other_bytes_with_a_message(db, tmp_path,
     before = stored()
     assert not import_file(path)
     assert stored() == before
+
+
+@pytest.fixture
+def stage_rows(client, world) -> list[list[str]]:
+    """stages.csv as the site exports it, header first."""
+    body = b"".join(client.get("/export/stages.csv").streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(body, newline="")))
+
+
+def stages_stored() -> tuple:
+    return (
+        sorted(GovernmentStage.objects.values_list()),
+        sorted(StageQuote.objects.values_list()),
+        GovernmentStage.history.count() + StageQuote.history.count(),
+    )
+
+
+def import_stages(path) -> str | None:
+    """What import_stages said when it took the file, or None when it refused it with a
+    CommandError."""
+    out = io.StringIO()
+    try:
+        call_command(
+            "import_stages", str(path), "--user", "editor", stdout=out, stderr=io.StringIO()
+        )
+    except CommandError as refused:
+        assert str(refused)
+        return None
+    return out.getvalue()
+
+
+@examples
+@given(data=st.data())
+def test_import_stages_takes_a_mutated_export_or_refuses_it_and_changes_nothing(
+    client, tmp_path, stage_rows, data
+):
+    User.objects.get_or_create(username="editor")
+    path = tmp_path / "stages.csv"
+    content = as_csv(mutated(stage_rows, data, STAGE_VALUES))
+    if data.draw(st.booleans()):
+        at = data.draw(st.integers(min_value=0, max_value=len(content) - 1))
+        content = content[:at] + bytes([data.draw(st.integers(0, 255))]) + content[at + 1 :]
+    path.write_bytes(content)
+    before = stages_stored()
+    if import_stages(path) is None:
+        assert stages_stored() == before
+        return
+    # What it took, the site now exports so that it reads back as it is.
+    path.write_bytes(b"".join(client.get("/export/stages.csv").streaming_content))
+    assert "0 stage records changed, 0 added" in import_stages(path)
 
 
 def test_an_ask_id_left_unchanged_by_mutations_still_names_a_real_ask(export_rows):
