@@ -18,6 +18,29 @@ def _any(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
+# What the Government did with a recommendation linked to an ask, as the filters offer
+# it: each option's value, its words, and the statuses it selects; none selects the gap.
+GOVERNMENT_RESPONSES = {
+    "accepted": ("Accepted", (StageStatus.ACCEPTED,)),
+    "accepted_in_part": ("Accepted in part", (StageStatus.ACCEPTED_IN_PART,)),
+    "not_accepted": ("Not accepted", (StageStatus.NOT_ACCEPTED,)),
+    "none": ("No government response found", ()),
+}
+# Delivery in three steps: done (enacted or delivered), under way, or none on record.
+DELIVERIES = {
+    "delivered": ("Delivered or legislated", (StageStatus.LEGISLATED, StageStatus.DELIVERED)),
+    "in_progress": (
+        "In progress or legislation in progress",
+        (StageStatus.LEGISLATION_IN_PROGRESS, StageStatus.IN_PROGRESS),
+    ),
+    "none": ("Nothing delivered yet: no delivery on record", ()),
+}
+
+
+def _options(options: dict) -> list[tuple[str, str]]:
+    return _any("All asks", [(value, label) for value, (label, _) in options.items()])
+
+
 class FilterForm(forms.Form):
     def clean_q(self):
         # Without NUL, which PostgreSQL refuses, and whatever else is not printable. The
@@ -44,10 +67,28 @@ class AskFilterForm(FilterForm):
     )
     recommendation = forms.CharField(required=False, max_length=20, label="Recommendation ref")
     q = forms.CharField(required=False, max_length=200, label="Words in the ask")
+    # Of any recommendation linked to the ask as evidence: an ask linked to two may match
+    # two options, and one linked to none matches none.
+    government_response = forms.ChoiceField(
+        required=False,
+        label="Government response to a linked recommendation",
+        choices=_options(GOVERNMENT_RESPONSES),
+    )
+    delivery = forms.ChoiceField(
+        required=False,
+        label="Delivery of a linked recommendation",
+        choices=_options(DELIVERIES),
+    )
 
     def filter(self, asks):
         """Narrow an Ask queryset (annotated `with_status()`) to the filters given."""
         values = self.values
+        if "government_response" in values:
+            _, statuses = GOVERNMENT_RESPONSES[values["government_response"]]
+            asks = asks.of_government_response(statuses)
+        if "delivery" in values:
+            _, statuses = DELIVERIES[values["delivery"]]
+            asks = asks.of_furthest_delivery(statuses)
         lookups = {
             "organisation": "document__organisation__slug",
             "theme": "themes__slug",

@@ -5,6 +5,9 @@ points at it, never the other way round.
 """
 
 import datetime
+import functools
+import operator
+from collections.abc import Collection
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -438,3 +441,45 @@ class StageQuote(models.Model):
     def link(self) -> str:
         """The URL if a page may link to it (see `is_web_address`), else ""."""
         return self.url if is_web_address(self.url) else ""
+
+
+def government_response_is(statuses: Collection[str]) -> models.Q:
+    """Recommendations whose government response, as `government_response_stage` reads
+    it (the latest), has one of `statuses`; given none, those with no government response
+    found. A condition on recommendations, as EXISTS over their stages, so that a query of
+    something linked to recommendations can ask it of them inside an EXISTS of its own."""
+    responses = GovernmentStage.objects.filter(
+        recommendation=models.OuterRef("pk"), stage=Stage.GOVERNMENT_RESPONSE
+    )
+    if not statuses:
+        return ~models.Q(models.Exists(responses))
+    # A later response supersedes an earlier; of one day's, the one recorded last.
+    later = GovernmentStage.objects.filter(
+        models.Q(date__gt=models.OuterRef("date"))
+        | models.Q(date=models.OuterRef("date"), pk__gt=models.OuterRef("pk")),
+        recommendation=models.OuterRef("recommendation"),
+        stage=Stage.GOVERNMENT_RESPONSE,
+    )
+    latest = responses.filter(~models.Exists(later), status__in=statuses)
+    return models.Q(models.Exists(latest))
+
+
+def furthest_delivery_is(statuses: Collection[str]) -> models.Q:
+    """Recommendations whose furthest delivery, as `furthest_delivery_stage` reads it
+    (`StageStatus`'s order), has one of `statuses`; given none, those with no delivery on
+    record. A condition on recommendations, as EXISTS over their stages (see
+    `government_response_is`)."""
+    deliveries = GovernmentStage.objects.filter(
+        recommendation=models.OuterRef("pk"), stage=Stage.DELIVERY
+    )
+    if not statuses:
+        return ~models.Q(models.Exists(deliveries))
+    # Its furthest is a status when it reached that one and none further.
+    conditions = []
+    for status in map(StageStatus, statuses):
+        reached = models.Q(models.Exists(deliveries.filter(status=status)))
+        further = [s for s in Stage.DELIVERY.statuses if s.rank < status.rank]
+        if further:
+            reached &= ~models.Q(models.Exists(deliveries.filter(status__in=further)))
+        conditions.append(reached)
+    return functools.reduce(operator.or_, conditions)

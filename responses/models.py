@@ -1,6 +1,8 @@
 """What organisations asked the Review for, whether the Review delivered it, and whether
 the Government took it up."""
 
+from collections.abc import Collection
+
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -10,7 +12,15 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from recommendations.models import DatePrecision, Recommendation, Theme, format_partial_date
+from recommendations.models import (
+    DatePrecision,
+    GovernmentStage,
+    Recommendation,
+    Theme,
+    format_partial_date,
+    furthest_delivery_is,
+    government_response_is,
+)
 from recommendations.validators import is_web_address, web_address
 from recommendations.words import words_vector
 
@@ -292,8 +302,22 @@ class AskQuerySet(models.QuerySet):
             )
         return self.filter(assessment__status=status)
 
+    def of_government_response(self, statuses: Collection[str]):
+        """Asks with a recommendation linked as evidence whose government response has
+        one of `statuses`, or given none, with one that has no government response found
+        (`government_response_is`). Asks with no recommendation linked have neither."""
+        return self.filter(_links_recommendation(government_response_is(statuses)))
+
+    def of_furthest_delivery(self, statuses: Collection[str]):
+        """Asks with a recommendation linked as evidence whose furthest delivery has one
+        of `statuses`, or given none, with one that has no delivery on record
+        (`furthest_delivery_is`). Asks with no recommendation linked have neither."""
+        return self.filter(_links_recommendation(furthest_delivery_is(statuses)))
+
     def with_comparison(self):
-        """Everything a comparison row shows, in a constant number of queries."""
+        """Everything a comparison row shows, in a constant number of queries: with the
+        evidence's recommendations, what the Government did with each (their stages, in
+        date order, for `government_response_stage` and `furthest_delivery_stage`)."""
         return self.select_related(
             "document__organisation", "assessment", "government_assessment", "restates__document"
         ).prefetch_related(
@@ -302,7 +326,13 @@ class AskQuerySet(models.QuerySet):
                 "assessment__evidence",
                 queryset=Evidence.objects.select_related(
                     "recommendation__chapter", "recommendation__report"
-                ).prefetch_related("recommendation__sources"),
+                ).prefetch_related(
+                    "recommendation__sources",
+                    models.Prefetch(
+                        "recommendation__stages",
+                        queryset=GovernmentStage.objects.order_by("date", "id"),
+                    ),
+                ),
             ),
             models.Prefetch(
                 "government_assessment__named",
@@ -350,6 +380,13 @@ class AskQuerySet(models.QuerySet):
             .filter(organisations__gte=organisations)
             .order_by("-organisations", "-asks", "themes__name")
         )
+
+
+def _links_recommendation(condition: Q) -> models.Exists:
+    """Whether a recommendation that the ask's evidence links to meets `condition`: an
+    EXISTS per ask, which never repeats an ask however many links it has."""
+    linked = Recommendation.objects.filter(evidence__assessment__ask=models.OuterRef("pk"))
+    return models.Exists(linked.filter(condition))
 
 
 class Ask(models.Model):

@@ -290,8 +290,10 @@ def test_the_organisation_page_shows_the_verdict_on_the_government_labelled_apar
     assert "In its own words:" in row
     assert "reflecting one-fifth of the amount recommended." in row
     assert "9.x1 <bdi>Invest about £2.6bn over five years" in row
+    # In the column of what the Government did, not with the ask's own words.
+    assert "app-government" in row.split('data-label="What the Government did"')[1]
     # Its status beside the Final Report's recommendations is nobody's judgement yet.
-    status_cell = row.split('data-label="Status and who judged"')[1]
+    status_cell = row.split('data-label="Status and who judged"')[1].split("</td>")[0]
     assert ">Not assessed</strong>" in status_cell
     assert "taken up" not in status_cell
 

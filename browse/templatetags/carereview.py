@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from recommendations.models import StageStatus
 from responses.models import Status
 
 from ..highlighting import mark_quotes
@@ -34,6 +35,17 @@ def status_tag(status: str, government: bool = False):
         '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
         status.tag_colour,
         label,
+    )
+
+
+@register.simple_tag
+def stage_status_tag(status: str):
+    """What the Government did with a recommendation, in words and in its colour."""
+    status = StageStatus(status)
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
+        status.tag_colour,
+        status.tag_label,
     )
 
 
