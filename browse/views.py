@@ -267,7 +267,7 @@ def recommendation(request, ref):
 
     def shown() -> dict:
         recommendation = (
-            with_demand(Recommendation.objects.with_provenance())
+            with_demand(Recommendation.objects.with_provenance().with_stages())
             .filter(ref=ref)
             .order_by("report__published", "report_id")
             .first()

@@ -325,6 +325,11 @@ class StageStatus(models.TextChoices):
         return self.tag_label.lower()
 
     @property
+    def meaning(self) -> str:
+        """The label's explanation: "programmes, pilots or funding under way"."""
+        return self.label.split(":", 1)[1].strip()
+
+    @property
     def colour(self) -> str:
         """Its fill in charts and legends."""
         return _STAGE_STATUS_LOOKS[self][1]

@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from recommendations.models import Stage, StageStatus
 from responses.models import Status
 
 from ..highlighting import mark_quotes
@@ -33,6 +34,27 @@ def status_tag(status: str):
         status.tag_colour,
         status.tag_label,
     )
+
+
+@register.simple_tag
+def stage_status_tag(status: str | None, stage: str = "", explained: bool = False):
+    """What the Government did, in words and in the status's colour; with no status, the
+    gap that a `stage` with none on record leaves (`Stage.none_found`), in grey. With
+    `explained`, the status's meaning follows the tag."""
+    if not status:
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--grey app-status">{}</strong>',
+            Stage(stage).none_found,
+        )
+    status = StageStatus(status)
+    tag = format_html(
+        '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
+        status.tag_colour,
+        status.tag_label,
+    )
+    if explained:
+        return format_html('{} <span class="app-meta">({})</span>', tag, status.meaning)
+    return tag
 
 
 @register.simple_tag
