@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 
 import matching
-from recommendations.models import Chapter, Recommendation, Report, Theme
+from recommendations.models import ACCEPTED, Chapter, Recommendation, Report, Stage, Theme
 from responses.models import (
     Ask,
     Organisation,
@@ -23,8 +23,16 @@ from responses.models import (
 )
 
 from . import caching, export
-from .charts import status_bars, status_summary
-from .filters import AskFilterForm, OrganisationFilterForm, RecommendationFilterForm, SearchForm
+from .charts import Chart, Gap, status_bars, status_summary
+from .filters import (
+    ACCEPTED_ANY,
+    NONE_FOUND,
+    AskFilterForm,
+    GovernmentFilterForm,
+    OrganisationFilterForm,
+    RecommendationFilterForm,
+    SearchForm,
+)
 from .highlighting import mark_quotes
 from .search import search as run_search
 
@@ -296,6 +304,64 @@ def recommendation(request, ref):
         "comparison_table": found["comparison_table"],
     }
     return _render(request, "browse/recommendation.html", context, fragment="comparison")
+
+
+def what_happened(request):
+    form = GovernmentFilterForm(request.GET)
+
+    def listed() -> dict:
+        everything = Recommendation.objects.with_government_statuses()
+        recommendations = list(
+            form.filter(everything.select_related("chapter", "report").with_stages())
+        )
+        pairs = list(everything.government_status_counts())
+        responses, responses_chart = _tally(
+            pairs, stage=Stage.GOVERNMENT_RESPONSE, title="The Government's response to each"
+        )
+        deliveries, deliveries_chart = _tally(
+            pairs, stage=Stage.DELIVERY, title="The furthest each one's delivery has gone"
+        )
+        return {
+            "recommendations_count": len(recommendations),
+            # Rendered once per state of the data, as the recommendations list is.
+            "table": render_to_string(
+                "browse/what_happened.html#table",
+                {"recommendations": recommendations, "sort": form.values.get("sort", "")},
+            ),
+            "total": sum(pair["recommendations"] for pair in pairs),
+            "responses": responses,
+            "responses_chart": responses_chart,
+            "deliveries": deliveries,
+            "deliveries_chart": deliveries_chart,
+            "no_response_found": sum(
+                pair["recommendations"] for pair in pairs if pair["response_status"] is None
+            ),
+            "accepted_nothing_delivered": sum(
+                pair["recommendations"]
+                for pair in pairs
+                if pair["response_status"] in ACCEPTED and pair["delivery_status"] is None
+            ),
+            "chapters": list(Chapter.objects.select_related("report")),
+            "themes": list(Theme.objects.all()),
+        }
+
+    # Every recommendation's stages are read and counted: once per state of the data.
+    found = caching.cached(request, compute=listed)
+    context = {"form": form, "accepted_any": ACCEPTED_ANY, "none_found": NONE_FOUND, **found}
+    return _render(request, "browse/what_happened.html", context, fragment="results")
+
+
+def _tally(pairs: list[dict], *, stage: Stage, title: str) -> tuple[list[tuple], Chart]:
+    """How many recommendations have each status of `stage`, and none on record, from
+    `government_status_counts` rows: as table rows (status or None, count), and a chart."""
+    field = "response_status" if stage == Stage.GOVERNMENT_RESPONSE else "delivery_status"
+    categories = [*stage.statuses, Gap(NONE_FOUND, stage.none_found.lower())]
+    counts = dict.fromkeys((category.value for category in categories), 0)
+    for pair in pairs:
+        counts[pair[field] or NONE_FOUND] += pair["recommendations"]
+    rows = [(None if value == NONE_FOUND else value, n) for value, n in counts.items()]
+    chart = status_bars(rows=[("", counts)], title=title, labelled=False, statuses=categories)
+    return rows, chart
 
 
 def theme_list(request):

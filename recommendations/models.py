@@ -127,6 +127,16 @@ class RecommendationQuerySet(models.QuerySet):
             delivery_status=models.Subquery(furthest_delivery.values("status")[:1]),
         )
 
+    def government_status_counts(self):
+        """Rows of `response_status`, `delivery_status` (None: none on record) and
+        `recommendations`, how many have that pair: one query for both tallies and for
+        any combination of them. Call on a queryset annotated `with_government_statuses()`."""
+        return (
+            self.values("response_status", "delivery_status")
+            .annotate(recommendations=models.Count("pk"))
+            .order_by()
+        )
+
     def get_by_natural_key(self, report_slug: str, ref: str):
         # Fixtures name a recommendation by its report and ref (fixtures/stages.json), so
         # they hold whatever primary key a database gave it.

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils.html import escape
 
-from recommendations.models import Recommendation, StageStatus
+from recommendations.models import GovernmentStage, Recommendation, StageStatus
 
 from . import factories
 
@@ -95,3 +95,163 @@ def test_a_superseded_response_is_shown_and_marked_so(client):
     shown = timeline(page(client, recommendation.get_absolute_url()))
     assert shown.count("Superseded by the later response below.") == 1
     assert shown.index("Superseded") < shown.index(">Accepted<")
+
+
+# --- What happened to every recommendation --------------------------------------------------
+
+
+def statuses_from_stage_rows() -> dict[int, tuple[str | None, str | None]]:
+    """Each recommendation's government response and furthest delivery, worked out here
+    from the stage rows themselves: the latest response, and the furthest delivery (of
+    two as far, the later; on one day, the first recorded)."""
+    responses, deliveries = {}, {}
+    for stage in GovernmentStage.objects.filter(stage="government_response").order_by("date", "id"):
+        responses[stage.recommendation_id] = stage.status
+    for stage in GovernmentStage.objects.filter(stage="delivery").order_by("-date", "id"):
+        best = deliveries.get(stage.recommendation_id)
+        if best is None or StageStatus(stage.status).rank < StageStatus(best).rank:
+            deliveries[stage.recommendation_id] = stage.status
+    return {
+        pk: (responses.get(pk), deliveries.get(pk))
+        for pk in Recommendation.objects.values_list("pk", flat=True)
+    }
+
+
+def listed_refs(html: str) -> list[str]:
+    """The refs of the recommendations the results list, in their order."""
+    results = html[html.index('<div id="results">') :]
+    return re.findall(r'<td class="govuk-table__cell">([^<]+)</td>\s*<th scope="row"', results)
+
+
+def refs(pks) -> set[str]:
+    return set(Recommendation.objects.filter(pk__in=pks).values_list("ref", flat=True))
+
+
+def test_the_counts_per_status_are_those_of_the_stage_rows(corpus, client):
+    found = statuses_from_stage_rows()
+    html = page(client, "/what-happened/")
+    shown = {
+        (name, value): int(count)
+        for name, value, count in re.findall(
+            r'href="/what-happened/\?(response|delivery)=(\w+)">(\d+)<', html
+        )
+    }
+    expected = {}
+    for response, delivery in found.values():
+        for key in (("response", response or "none"), ("delivery", delivery or "none")):
+            expected[key] = expected.get(key, 0) + 1
+    assert shown == {key: expected.get(key, 0) for key in shown}
+    assert set(expected) <= set(shown)
+    # The corpus as README.md counts it: 29 responses and 25 recommendations with delivery.
+    assert shown[("response", "none")] == 21 and shown[("delivery", "none")] == 25
+    # The charts' text alternatives say the same numbers.
+    assert "Government response: 10 accepted, 15 accepted in part, 4 not accepted, " in html
+    assert "21 no government response found." in html
+
+
+def test_the_gap_links_list_the_recommendations_in_each_gap(corpus, client):
+    found = statuses_from_stage_rows()
+    html = page(client, "/what-happened/")
+    gaps = {
+        text: href.replace("&amp;", "&")
+        for href, text in re.findall(r'<li><a class="govuk-link" href="([^"]+)">([^<]+)</a>', html)
+    }
+    accepted = page(client, gaps["Accepted (in full or in part), nothing delivered yet"])
+    assert (
+        set(listed_refs(accepted))
+        == refs(
+            pk
+            for pk, (response, delivery) in found.items()
+            if response in ("accepted", "accepted_in_part") and delivery is None
+        )
+        == {"3.x1", "4.x6", "4.x7", "5.x3", "5.x5", "5.x6", "8.x2", "9.x1"}
+    )
+    assert ": 8 recommendations the Government took up" in html
+    unanswered = page(client, gaps["No government response found"])
+    assert set(listed_refs(unanswered)) == refs(
+        pk for pk, (response, _) in found.items() if response is None
+    )
+    assert len(listed_refs(unanswered)) == 21
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("response", "accepted"),
+        ("response", "accepted_in_part"),
+        ("response", "not_accepted"),
+        ("response", "accepted_any"),
+        ("response", "none"),
+        ("delivery", "legislated"),
+        ("delivery", "delivered"),
+        ("delivery", "legislation_in_progress"),
+        ("delivery", "in_progress"),
+        ("delivery", "none"),
+    ],
+)
+def test_each_status_filter_lists_the_recommendations_with_that_status(corpus, client, name, value):
+    index = 0 if name == "response" else 1
+    wanted = {"accepted_any": ("accepted", "accepted_in_part"), "none": (None,)}.get(
+        value, (value,)
+    )
+    expected = refs(
+        pk for pk, found in statuses_from_stage_rows().items() if found[index] in wanted
+    )
+    assert expected
+    assert set(listed_refs(page(client, f"/what-happened/?{name}={value}"))) == expected
+
+
+def test_chapter_and_theme_filters_narrow_the_list_and_combine_with_a_status(corpus, client):
+    chapter = page(client, "/what-happened/?chapter=6")
+    assert set(listed_refs(chapter)) == {f"6.x{n}" for n in range(1, 11)}
+    themed = page(client, "/what-happened/?theme=family-networks-and-kinship&delivery=none")
+    expected = refs(
+        pk
+        for pk, (_, delivery) in statuses_from_stage_rows().items()
+        if delivery is None
+        and Recommendation.objects.filter(pk=pk, themes__slug="family-networks-and-kinship")
+    )
+    assert set(listed_refs(themed)) == expected == {"4.x4", "4.x6", "4.x7"}
+
+
+@pytest.mark.parametrize("sort", ["response", "delivery"])
+def test_sorting_by_status_puts_the_best_or_furthest_first_and_none_found_last(
+    corpus, client, sort
+):
+    listed = listed_refs(page(client, f"/what-happened/?sort={sort}"))
+    found = statuses_from_stage_rows()
+    by_ref = {
+        r.ref: found[r.pk][0 if sort == "response" else 1] for r in Recommendation.objects.all()
+    }
+    ranks = [StageStatus(by_ref[ref]).rank if by_ref[ref] else 99 for ref in listed]
+    assert ranks == sorted(ranks) and len(listed) == 50
+
+
+def test_the_results_come_alone_to_htmx_and_the_page_is_in_the_navigation(corpus, client):
+    url = "/what-happened/?response=accepted&sort=delivery"
+    fragment = page(client, url, **HTMX)
+    assert fragment.lstrip().startswith('<div id="results">') and "<html" not in fragment
+    assert 'id="results-status" hx-swap-oob="innerHTML">Showing 10 recommendations.' in fragment
+    whole = page(client, url)
+    assert listed_refs(whole) == listed_refs(fragment)
+    assert re.search(
+        r'href="/what-happened/" aria-current="page">\s*<strong[^>]*>What happened next<', whole
+    )
+    form = re.search(r'<form class="app-filters".*?</form>', whole, re.DOTALL).group(0)
+    assert 'hx-get="/what-happened/"' in form and 'hx-push-url="true"' in form
+    assert 'method="get" action="/what-happened/"' in form
+    for control in ("response", "delivery", "chapter", "theme", "sort"):
+        assert f'<label class="govuk-label" for="filter-{control}">' in form
+
+
+@pytest.mark.django_db
+def test_a_stage_corrected_shows_at_once_on_the_page_and_on_the_timeline(client):
+    stage = factories.stage(summary="The Government said it would.")
+    timeline_url = stage.recommendation.get_absolute_url()
+    assert "The Government said it would." in page(client, timeline_url)
+    assert 'href="/what-happened/?response=accepted">1<' in page(client, "/what-happened/")
+    GovernmentStage.objects.update(status="not_accepted", summary="It said it would not.")
+    assert "It said it would not." in page(client, timeline_url)
+    listed = page(client, "/what-happened/")
+    assert 'href="/what-happened/?response=accepted">0<' in listed
+    assert 'href="/what-happened/?response=not_accepted">1<' in listed

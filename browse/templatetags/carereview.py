@@ -20,6 +20,7 @@ SECTIONS = [
     ("Overview", "home", {"home"}),
     ("Organisations", "organisations", {"organisations", "organisation", "document"}),
     ("Recommendations", "recommendations", {"recommendations", "recommendation"}),
+    ("What happened next", "what_happened", {"what_happened"}),
     ("Themes", "themes", {"themes", "theme"}),
     ("Search", "search", {"search"}),
 ]
