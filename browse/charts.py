@@ -1,4 +1,4 @@
-"""Status-mix charts, drawn on the server as inline SVG.
+"""Status-mix charts and the chain from ask to delivery, drawn on the server as inline SVG.
 
 No chart library and no JavaScript: each chart is a few rectangles with the numbers written
 on them, a legend in words, and a text alternative that says every number, so a reader who
@@ -27,6 +27,8 @@ _MIN_LABELLED_WIDTH = 22
 # The colours of a gap, where nothing is on record: the grey of "not assessed".
 _GAP_COLOUR = Status.NOT_ASSESSED.colour
 _GAP_INK = Status.NOT_ASSESSED.ink
+# The chain's bars: one hue, as each counts the same asks, not a status.
+_CHAIN_COLOUR = "#1d70b8"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,41 @@ def status_bars(
     text = "; ".join(
         f"\u2068{label}\u2069: {summary}" if labelled else summary for label, summary in summaries
     )
+    svg = format_html(
+        '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        f"{title}. {text}.",
+        mark_safe("".join(shapes)),
+    )
+    return Chart(svg=svg, text=text)
+
+
+def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
+    """A bar per step of a chain (label, count), longest first, all drawn to one scale
+    so that each can be set against the first, with a text alternative that says every
+    number."""
+    largest = max((count for _, count in steps), default=0) or 1
+    row_height = _BAR_HEIGHT + _ROW_GAP
+    width = _LABEL_WIDTH + _BAR_WIDTH + 60
+    height = row_height * len(steps)
+    shapes = []
+    for index, (label, count) in enumerate(steps):
+        y = index * row_height
+        text_y = y + _BAR_HEIGHT / 2 + 6
+        length = _BAR_WIDTH * count / largest
+        shapes.append(
+            f'<text x="{_LABEL_WIDTH - 10}" y="{text_y}" text-anchor="end" '
+            f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
+            f'<rect x="{_LABEL_WIDTH}" y="{y}" width="{_n(length)}" height="{_BAR_HEIGHT}" '
+            f'fill="{_CHAIN_COLOUR}"/>'
+            f'<text x="{_n(_LABEL_WIDTH + length + 8)}" y="{text_y}" class="app-chart__total">'
+            f"{int(count)}</text>"
+        )
+    text = "; ".join(f"{label}: {count}" for label, count in steps)
     svg = format_html(
         '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
         'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',

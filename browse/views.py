@@ -23,7 +23,7 @@ from responses.models import (
 )
 
 from . import caching, export
-from .charts import Chart, Gap, status_bars, status_summary
+from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
     ACCEPTED_ANY,
     NONE_FOUND,
@@ -111,6 +111,15 @@ def _overview() -> dict:
     counted = Ask.objects.counted().with_status()
     mix = counted.status_mix()
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
+    [chain] = Ask.objects.counted().chain_counts()
+    chains = {
+        row.pop("document__organisation"): row
+        for row in Ask.objects.counted()
+        .filter(document__organisation__in=organisations)
+        .chain_counts("document__organisation")
+    }
+    for organisation in organisations:
+        organisation.chain = chains.get(organisation.pk, dict.fromkeys(chain, 0))
     # Every one of them, counted here rather than by a second query: a few hundred at most.
     unasked = list(
         without_demand(Recommendation.objects.select_related("chapter")).order_by(
@@ -133,10 +142,24 @@ def _overview() -> dict:
             rows=[(o.name, o.status_mix) for o in organisations],
             title="Asks by organisation and status",
         ),
+        "chain": chain,
+        "chain_chart": chain_bars(
+            steps=[(label, chain[step]) for step, label in CHAIN_STEPS.items()],
+            title="How far the assessed asks got",
+        ),
         "left_out": list(counted.left_out_by_several(organisations=2)),
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
+
+
+# The overview's names for the steps of `AskQuerySet.chain_counts`.
+CHAIN_STEPS = {
+    "asked": "Asked",
+    "recommended": "Recommended by the Review",
+    "accepted": "Accepted by the Government",
+    "delivered": "Delivered or legislated",
+}
 
 
 def organisation_list(request):

@@ -9,7 +9,14 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from recommendations.models import DatePrecision, Recommendation, Theme, format_partial_date
+from recommendations.models import (
+    ACCEPTED,
+    DELIVERED,
+    DatePrecision,
+    Recommendation,
+    Theme,
+    format_partial_date,
+)
 from recommendations.validators import is_web_address, web_address
 from recommendations.words import words_vector
 
@@ -67,6 +74,8 @@ _STATUS_COLOURS = {
 
 # Statuses that say the Review recommended (some of) what was asked.
 HEARD = (Status.REALISED, Status.PARTLY)
+# Statuses of a judgement made: every one but "not assessed".
+ASSESSED = tuple(status for status in Status if status != Status.NOT_ASSESSED)
 
 
 class JudgedBy(models.TextChoices):
@@ -307,6 +316,42 @@ class AskQuerySet(models.QuerySet):
         for row in self.status_counts():
             mix[row["status"]] += row["asks"]
         return mix
+
+    def chain_counts(self, *fields: str) -> list[dict]:
+        """How far the assessed asks got, from the Review to the Government, each step an
+        EXISTS in one SQL query:
+
+        - `asked`: every assessed ask (`ASSESSED`);
+        - `recommended`: those the Review realised or partly realised (`HEARD`);
+        - `accepted`: those with a recommendation that (partly) realises them whose
+          government response is accepted, in full or in part (`ACCEPTED`);
+        - `delivered`: those with one whose furthest delivery is delivered or legislated
+          (`DELIVERED`), whether or not a response is on record: so a recommendation
+          delivered with no response found makes an ask delivered, not accepted.
+
+        A response and a delivery are a recommendation's as `with_government_statuses`
+        reads them. Rows of `fields` and the four counts, one per combination of their
+        values that has assessed asks; with no `fields`, one row for them all. Call on
+        counted asks (`counted`)."""
+        assessed = self.filter(assessment__status__in=ASSESSED)
+        # Linked by evidence that the Review heard the ask: an ask accepted or delivered
+        # is always one recommended.
+        linked = Recommendation.objects.with_government_statuses().filter(
+            heard("evidence__"), evidence__assessment__ask=models.OuterRef("pk")
+        )
+        steps = {
+            "asked": Count("pk"),
+            "recommended": Count("pk", filter=Q(assessment__status__in=HEARD)),
+            "accepted": Count(
+                "pk", filter=models.Exists(linked.filter(response_status__in=ACCEPTED))
+            ),
+            "delivered": Count(
+                "pk", filter=models.Exists(linked.filter(delivery_status__in=DELIVERED))
+            ),
+        }
+        if not fields:
+            return [assessed.aggregate(**steps)]
+        return list(assessed.values(*fields).annotate(**steps).order_by(*fields))
 
     def left_out_by_several(self, *, organisations: int = 2):
         """The themes in which at least `organisations` organisations have an ask the
