@@ -417,6 +417,11 @@ class GovernmentStage(models.Model):
 
     class Meta:
         ordering = ["recommendation", "date", "id"]
+        # Search's full-text and trigram indexes, as a recommendation's (browse/search.py).
+        indexes = [
+            GinIndex(words_vector("summary"), name="stage_summary_words"),
+            GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="stage_summary_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(stage__in=Stage.values), name="stage_stage_valid"
