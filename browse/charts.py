@@ -27,8 +27,10 @@ _MIN_LABELLED_WIDTH = 22
 # The colours of a gap, where nothing is on record: the grey of "not assessed".
 _GAP_COLOUR = Status.NOT_ASSESSED.colour
 _GAP_INK = Status.NOT_ASSESSED.ink
-# The chain's bars: one hue, as each counts the same asks, not a status.
+# The chain's bars: one hue, as each counts the same asks, not a status; its steps' names
+# are longer than an organisation's that a status chart cuts short.
 _CHAIN_COLOUR = "#1d70b8"
+_CHAIN_LABEL_WIDTH = 290
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
     number."""
     largest = max((count for _, count in steps), default=0) or 1
     row_height = _BAR_HEIGHT + _ROW_GAP
-    width = _LABEL_WIDTH + _BAR_WIDTH + 60
+    width = _CHAIN_LABEL_WIDTH + _BAR_WIDTH + 60
     height = row_height * len(steps)
     shapes = []
     for index, (label, count) in enumerate(steps):
@@ -162,11 +164,11 @@ def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
         text_y = y + _BAR_HEIGHT / 2 + 6
         length = _BAR_WIDTH * count / largest
         shapes.append(
-            f'<text x="{_LABEL_WIDTH - 10}" y="{text_y}" text-anchor="end" '
-            f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
-            f'<rect x="{_LABEL_WIDTH}" y="{y}" width="{_n(length)}" height="{_BAR_HEIGHT}" '
+            f'<text x="{_CHAIN_LABEL_WIDTH - 10}" y="{text_y}" text-anchor="end" '
+            f'class="app-chart__label">{escape(label)}</text>'
+            f'<rect x="{_CHAIN_LABEL_WIDTH}" y="{y}" width="{_n(length)}" height="{_BAR_HEIGHT}" '
             f'fill="{_CHAIN_COLOUR}"/>'
-            f'<text x="{_n(_LABEL_WIDTH + length + 8)}" y="{text_y}" class="app-chart__total">'
+            f'<text x="{_n(_CHAIN_LABEL_WIDTH + length + 8)}" y="{text_y}" class="app-chart__total">'
             f"{int(count)}</text>"
         )
     text = "; ".join(f"{label}: {count}" for label, count in steps)

@@ -339,10 +339,10 @@ def what_happened(request):
         )
         pairs = list(everything.government_status_counts())
         responses, responses_chart = _tally(
-            pairs, stage=Stage.GOVERNMENT_RESPONSE, title="The Government's response to each"
+            pairs, stage=Stage.GOVERNMENT_RESPONSE, label="Government response"
         )
         deliveries, deliveries_chart = _tally(
-            pairs, stage=Stage.DELIVERY, title="The furthest each one's delivery has gone"
+            pairs, stage=Stage.DELIVERY, label="Furthest delivery"
         )
         return {
             "recommendations_count": len(recommendations),
@@ -374,7 +374,7 @@ def what_happened(request):
     return _render(request, "browse/what_happened.html", context, fragment="results")
 
 
-def _tally(pairs: list[dict], *, stage: Stage, title: str) -> tuple[list[tuple], Chart]:
+def _tally(pairs: list[dict], *, stage: Stage, label: str) -> tuple[list[tuple], Chart]:
     """How many recommendations have each status of `stage`, and none on record, from
     `government_status_counts` rows: as table rows (status or None, count), and a chart."""
     field = "response_status" if stage == Stage.GOVERNMENT_RESPONSE else "delivery_status"
@@ -383,7 +383,8 @@ def _tally(pairs: list[dict], *, stage: Stage, title: str) -> tuple[list[tuple],
     for pair in pairs:
         counts[pair[field] or NONE_FOUND] += pair["recommendations"]
     rows = [(None if value == NONE_FOUND else value, n) for value, n in counts.items()]
-    chart = status_bars(rows=[("", counts)], title=title, labelled=False, statuses=categories)
+    title = f"{label} of each recommendation"
+    chart = status_bars(rows=[(label, counts)], title=title, statuses=categories)
     return rows, chart
 
 

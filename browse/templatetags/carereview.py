@@ -43,8 +43,9 @@ def stage_status_tag(status: str | None, stage: str = "", explained: bool = Fals
     gap that a `stage` with none on record leaves (`Stage.none_found`), in grey. With
     `explained`, the status's meaning follows the tag."""
     if not status:
+        # Longer than a status's tag: it may wrap.
         return format_html(
-            '<strong class="govuk-tag govuk-tag--grey app-status">{}</strong>',
+            '<strong class="govuk-tag govuk-tag--grey app-status app-status--gap">{}</strong>',
             Stage(stage).none_found,
         )
     status = StageStatus(status)
