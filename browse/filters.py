@@ -200,5 +200,16 @@ class GovernmentFilterForm(FilterForm):
         return recommendations.order_by(*order)
 
 
+# The gaps that the page of what happened to the recommendations names: each the filters
+# of its list, which give its count too.
+GAPS = [
+    (
+        "Accepted (in full or in part), nothing delivered yet",
+        {"response": ACCEPTED_ANY, "delivery": NONE_FOUND},
+    ),
+    ("No government response found", {"response": NONE_FOUND}),
+]
+
+
 class SearchForm(FilterForm):
     q = forms.CharField(required=False, max_length=200, label="Search")

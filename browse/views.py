@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 
 import matching
-from recommendations.models import ACCEPTED, Chapter, Recommendation, Report, Stage, Theme
+from recommendations.models import Chapter, Recommendation, Report, Stage, Theme
 from responses.models import (
     Ask,
     Organisation,
@@ -25,7 +25,7 @@ from responses.models import (
 from . import caching, export
 from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
-    ACCEPTED_ANY,
+    GAPS,
     NONE_FOUND,
     AskFilterForm,
     GovernmentFilterForm,
@@ -356,21 +356,21 @@ def what_happened(request):
             "responses_chart": responses_chart,
             "deliveries": deliveries,
             "deliveries_chart": deliveries_chart,
-            "no_response_found": sum(
-                pair["recommendations"] for pair in pairs if pair["response_status"] is None
-            ),
-            "accepted_nothing_delivered": sum(
-                pair["recommendations"]
-                for pair in pairs
-                if pair["response_status"] in ACCEPTED and pair["delivery_status"] is None
-            ),
+            "gaps": [
+                (
+                    label,
+                    urlencode(filters),
+                    GovernmentFilterForm(filters).filter(everything).count(),
+                )
+                for label, filters in GAPS
+            ],
             "chapters": list(Chapter.objects.select_related("report")),
             "themes": list(Theme.objects.all()),
         }
 
     # Every recommendation's stages are read and counted: once per state of the data.
     found = caching.cached(request, compute=listed)
-    context = {"form": form, "accepted_any": ACCEPTED_ANY, "none_found": NONE_FOUND, **found}
+    context = {"form": form, "none_found": NONE_FOUND, **found}
     return _render(request, "browse/what_happened.html", context, fragment="results")
 
 

@@ -172,7 +172,8 @@ def test_the_gap_links_list_the_recommendations_in_each_gap(corpus, client):
         )
         == {"3.x1", "4.x6", "4.x7", "5.x3", "5.x5", "5.x6", "8.x2", "9.x1"}
     )
-    assert ": 8 recommendations the Government took up" in html
+    assert "nothing delivered yet</a>: 8 recommendations</li>" in html
+    assert "No government response found</a>: 21 recommendations</li>" in html
     unanswered = page(client, gaps["No government response found"])
     assert set(listed_refs(unanswered)) == refs(
         pk for pk, (response, _) in found.items() if response is None
