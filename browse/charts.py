@@ -1,4 +1,4 @@
-"""Status-mix charts, drawn on the server as inline SVG.
+"""Status-mix charts and the chain from ask to delivery, drawn on the server as inline SVG.
 
 No chart library and no JavaScript: each chart is a few rectangles with the numbers written
 on them, a legend in words, and a text alternative that says every number, so a reader who
@@ -7,6 +7,7 @@ cannot see the colours (or the chart) loses nothing.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -23,16 +24,53 @@ _LEGEND_HEIGHT = 34
 _MIN_LABELLED_WIDTH = 22
 
 
+# The colours of a gap, where nothing is on record: the grey of "not assessed".
+_GAP_COLOUR = Status.NOT_ASSESSED.colour
+_GAP_INK = Status.NOT_ASSESSED.ink
+# The chain's bars: one hue, as each counts the same asks, not a status; its steps' names
+# are longer than an organisation's that a status chart cuts short.
+_CHAIN_COLOUR = "#1d70b8"
+_CHAIN_LABEL_WIDTH = 290
+
+
 @dataclass(frozen=True)
 class Chart:
     svg: SafeString
     text: str
 
 
-def status_summary(counts: Mapping[str, int], *, empty: str = "no asks") -> str:
-    """The status mix in words, best outcome first, zeros left out:
-    "2 realised, 7 partly realised, 4 absent"."""
-    parts = [f"{counts[status]} {status.short_label}" for status in Status if counts.get(status, 0)]
+class Category(Protocol):
+    """What a bar's segment is counted by: a `Status`, a `StageStatus` or a `Gap`."""
+
+    value: str
+    short_label: str
+    colour: str
+    ink: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A segment for what has nothing on record, "no government response found", in grey."""
+
+    value: str
+    short_label: str
+    colour: str = _GAP_COLOUR
+    ink: str = _GAP_INK
+
+
+def status_summary(
+    counts: Mapping[str, int],
+    *,
+    empty: str = "no asks",
+    statuses: Sequence[Category] = tuple(Status),
+) -> str:
+    """The status mix in words, in the order of `statuses` (best outcome first), zeros
+    left out: "2 realised, 7 partly realised, 4 absent"."""
+    parts = [
+        f"{counts[status.value]} {status.short_label}"
+        for status in statuses
+        if counts.get(status.value, 0)
+    ]
     return ", ".join(parts) or empty
 
 
@@ -42,17 +80,19 @@ def status_bars(
     title: str,
     labelled: bool = True,
     compact: bool = False,
+    statuses: Sequence[Category] = tuple(Status),
 ) -> Chart:
     """A horizontal stacked bar per row (label, counts by status), all drawn to one
     scale so that longer bars mean more asks, with a legend and a text alternative.
     A compact chart is short and has no legend: for a table cell, on a page that shows
-    the legend once (`status_legend`)."""
+    the legend once (`status_legend`). The segments are the `statuses`, in their order:
+    an ask's by default."""
     largest = max((sum(counts.values()) for _, counts in rows), default=0) or 1
     label_width = _LABEL_WIDTH if labelled else 0
     bar_width = _COMPACT_BAR_WIDTH if compact else _BAR_WIDTH
     width = label_width + bar_width + 60
     if not compact:
-        width = max(width, _legend_width())
+        width = max(width, _legend_width(statuses))
     row_height = _BAR_HEIGHT + _ROW_GAP
     bars_height = row_height * len(rows)
     height = bars_height if compact else bars_height + _LEGEND_HEIGHT
@@ -69,8 +109,8 @@ def status_bars(
                 f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
             )
         x = float(label_width)
-        for status in Status:
-            count = counts.get(status, 0)
+        for status in statuses:
+            count = counts.get(status.value, 0)
             if not count:
                 continue
             segment = bar_width * count / largest
@@ -90,12 +130,12 @@ def status_bars(
         )
 
     if not compact:
-        shapes.extend(_legend(y=bars_height + 6))
+        shapes.extend(_legend(y=bars_height + 6, statuses=statuses))
     # A label is a name someone typed: isolated (FSI ... PDI), a right-to-left override
     # in it cannot reorder the rest of the sentence.
+    summaries = [(label, status_summary(counts, statuses=statuses)) for label, counts in rows]
     text = "; ".join(
-        f"\u2068{label}\u2069: {status_summary(counts)}" if labelled else status_summary(counts)
-        for label, counts in rows
+        f"\u2068{label}\u2069: {summary}" if labelled else summary for label, summary in summaries
     )
     svg = format_html(
         '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
@@ -110,10 +150,45 @@ def status_bars(
     return Chart(svg=svg, text=text)
 
 
-def _legend(*, y: float) -> list[SafeString]:
+def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
+    """A bar per step of a chain (label, count), longest first, all drawn to one scale
+    so that each can be set against the first, with a text alternative that says every
+    number."""
+    largest = max((count for _, count in steps), default=0) or 1
+    row_height = _BAR_HEIGHT + _ROW_GAP
+    width = _CHAIN_LABEL_WIDTH + _BAR_WIDTH + 60
+    height = row_height * len(steps)
+    shapes = []
+    for index, (label, count) in enumerate(steps):
+        y = index * row_height
+        text_y = y + _BAR_HEIGHT / 2 + 6
+        length = _BAR_WIDTH * count / largest
+        shapes.append(
+            f'<text x="{_CHAIN_LABEL_WIDTH - 10}" y="{text_y}" text-anchor="end" '
+            f'class="app-chart__label">{escape(label)}</text>'
+            f'<rect x="{_CHAIN_LABEL_WIDTH}" y="{y}" width="{_n(length)}" height="{_BAR_HEIGHT}" '
+            f'fill="{_CHAIN_COLOUR}"/>'
+            f'<text x="{_n(_CHAIN_LABEL_WIDTH + length + 8)}" y="{text_y}" class="app-chart__total">'
+            f"{int(count)}</text>"
+        )
+    text = "; ".join(f"{label}: {count}" for label, count in steps)
+    svg = format_html(
+        '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        f"{title}. {text}.",
+        mark_safe("".join(shapes)),
+    )
+    return Chart(svg=svg, text=text)
+
+
+def _legend(*, y: float, statuses: Sequence[Category]) -> list[SafeString]:
     items = []
     x = 0
-    for status in Status:
+    for status in statuses:
         label = status.short_label
         items.append(
             format_html(
@@ -136,8 +211,8 @@ def _legend_item_width(label: str) -> int:
     return 22 + 8 * len(label) + 24
 
 
-def _legend_width() -> int:
-    return sum(_legend_item_width(status.short_label) for status in Status)
+def _legend_width(statuses: Sequence[Category]) -> int:
+    return sum(_legend_item_width(status.short_label) for status in statuses)
 
 
 def _truncate(label: str, length: int) -> str:

@@ -10,8 +10,13 @@ from django.db.models import Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 
 from plaintext import plain
-from recommendations.models import Stage, StageStatus
+from recommendations.models import ACCEPTED, Stage, StageStatus, status_rank
 from responses.models import DocumentKind, JudgedBy, OrganisationKind, Status
+
+# The value of a stage's filter, and the key of its counts, for "none on record".
+NONE_FOUND = "none"
+# The government response filter's value for accepted in full or in part.
+ACCEPTED_ANY = "accepted_any"
 
 
 def _any(label: str, choices) -> list[tuple[str, str]]:
@@ -164,10 +169,7 @@ class RecommendationFilterForm(FilterForm):
     def filter(self, recommendations):
         """Narrow and order a Recommendation queryset annotated with `demand`."""
         values = self.values
-        if "chapter" in values:
-            recommendations = recommendations.filter(chapter__number=values["chapter"])
-        if "theme" in values:
-            recommendations = recommendations.filter(themes__slug=values["theme"])
+        recommendations = _in_chapter_and_theme(recommendations, values)
         # Explicit: a queryset annotated with a count does not take Meta.ordering.
         order = ["chapter__number", "id"]
         if values.get("sort") == "demand":
@@ -198,6 +200,81 @@ class StageFilterForm(FilterForm):
             if name in values:
                 stages = stages.filter(**{lookup: values[name]})
         return stages
+
+
+def _in_chapter_and_theme(recommendations, values: dict):
+    if "chapter" in values:
+        recommendations = recommendations.filter(chapter__number=values["chapter"])
+    if "theme" in values:
+        recommendations = recommendations.filter(themes__slug=values["theme"])
+    return recommendations
+
+
+def _stage_choices(stage: Stage, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    """A stage's statuses as their tags say them, then `extra`, then none on record."""
+    statuses = [(status.value, status.tag_label) for status in stage.statuses]
+    return [*statuses, *extra, (NONE_FOUND, stage.none_found)]
+
+
+class GovernmentFilterForm(FilterForm):
+    """The filters of the page of what the Government did with each recommendation; a
+    value that does not parse is ignored."""
+
+    response = forms.ChoiceField(
+        required=False,
+        label="Government response",
+        choices=_any(
+            "Any response",
+            _stage_choices(
+                Stage.GOVERNMENT_RESPONSE, (ACCEPTED_ANY, "Accepted in full or in part")
+            ),
+        ),
+    )
+    delivery = forms.ChoiceField(
+        required=False,
+        label="Furthest delivery",
+        choices=_any("Any delivery", _stage_choices(Stage.DELIVERY)),
+    )
+    chapter = forms.IntegerField(required=False, min_value=1, max_value=32767)
+    theme = forms.SlugField(required=False, max_length=100)
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[
+            ("", "Chapter"),
+            ("response", "Government response, accepted first"),
+            ("delivery", "Delivery, furthest first"),
+        ],
+    )
+
+    def filter(self, recommendations):
+        """Narrow and order a Recommendation queryset annotated `with_government_statuses()`."""
+        values = self.values
+        recommendations = _in_chapter_and_theme(recommendations, values)
+        for name in ("response", "delivery"):
+            value = values.get(name)
+            if value == NONE_FOUND:
+                recommendations = recommendations.filter(**{f"{name}_status__isnull": True})
+            elif value == ACCEPTED_ANY:
+                recommendations = recommendations.filter(response_status__in=ACCEPTED)
+            elif value:
+                recommendations = recommendations.filter(**{f"{name}_status": value})
+        order = ["chapter__number", "id"]
+        if "sort" in values:
+            # None on record comes last, after the least of what is.
+            order.insert(0, status_rank(f"{values['sort']}_status").asc(nulls_last=True))
+        return recommendations.order_by(*order)
+
+
+# The gaps that the page of what happened to the recommendations names: each the filters
+# of its list, which give its count too.
+GAPS = [
+    (
+        "Accepted (in full or in part), nothing delivered yet",
+        {"response": ACCEPTED_ANY, "delivery": NONE_FOUND},
+    ),
+    ("No government response found", {"response": NONE_FOUND}),
+]
 
 
 class SearchForm(FilterForm):

@@ -13,6 +13,10 @@ item is found by the query when one of its fields
    at least 0.6, its default threshold: "stayng close" finds "Staying Close", and
    "carer" finds "carers").
 
+A recommendation is also found by the summary of a government stage (what the
+Government did with it), by the same rules: then it scores as the better of itself and
+its best stage, and the hit names that stage.
+
 Items holding the phrase come first, by id; the rest follow by their best field's word
 similarity, then id. When `limit` items hold the phrase nothing else is ranked, and the
 long texts (an ask's text) are looked through for a likeness (rule 3) only when the
@@ -44,7 +48,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from plaintext import plain
-from recommendations.models import Recommendation
+from recommendations.models import GovernmentStage, Recommendation
 from recommendations.words import NOT_A_WORD, terms, words, words_vector
 from responses.models import Ask, Organisation
 
@@ -61,6 +65,8 @@ class Hit(Generic[T]):
     item: T
     # How close, out of 100: 100 for a phrase or a ref, else 100 × word similarity.
     score: float
+    # For a recommendation, the stage whose summary the query found best, if any.
+    stage: GovernmentStage | None = None
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,38 @@ def search(*, query: str, limit: int = 10) -> SearchResults:
         query=query,
         organisations=_hits(wanted, SEARCHED["organisations"](), limit=limit),
         asks=_hits(wanted, SEARCHED["asks"](), limit=limit),
-        recommendations=_hits(wanted, SEARCHED["recommendations"](), limit=limit),
+        recommendations=_with_stages_found(
+            _hits(wanted, SEARCHED["recommendations"](), limit=limit),
+            wanted,
+            limit=limit,
+        ),
     )
+
+
+def _with_stages_found(hits: list[Hit], wanted: str, *, limit: int) -> list[Hit]:
+    """The recommendations `hits` found, and those whose stages' summaries the query
+    finds, each at the better of its own score and its best stage's, best first, at most
+    `limit`. Among the best `limit` × (most stages of one recommendation) stages are the
+    best stages of the best `limit` recommendations, however their stages crowd."""
+    most = (
+        GovernmentStage.objects.values("recommendation")
+        .annotate(stages=Count("pk"))
+        .order_by("-stages")
+        .values_list("stages", flat=True)
+        .first()
+    )
+    if not most:
+        return hits
+    found = {hit.item.pk: hit for hit in hits}
+    for stage_hit in _hits(wanted, SEARCHED["stages"](), limit=limit * most):
+        stage = stage_hit.item
+        own = found.get(stage.recommendation_id)
+        if own is None:
+            found[stage.recommendation_id] = Hit(stage.recommendation, stage_hit.score, stage)
+        elif own.stage is None:
+            found[own.item.pk] = Hit(own.item, max(own.score, stage_hit.score), stage)
+    # A stable sort: of equal scores, the recommendations' own order, then the stages'.
+    return sorted(found.values(), key=lambda hit: -hit.score)[:limit]
 
 
 SEARCHED: dict[str, Callable[[], Searched]] = {
@@ -128,6 +164,11 @@ SEARCHED: dict[str, Callable[[], Searched]] = {
         items=Recommendation.objects.select_related("chapter"),
         fields=["title", "text"],
         exact_fields=["ref"],
+    ),
+    # Found for their recommendations (`_with_stages_found`), not listed on their own.
+    "stages": lambda: Searched(
+        items=GovernmentStage.objects.select_related("recommendation__chapter"),
+        fields=["summary"],
     ),
 }
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document, name="document"),
     path("recommendations/", views.recommendation_list, name="recommendations"),
     path("recommendations/<str:ref>/", views.recommendation, name="recommendation"),
+    path("what-happened/", views.what_happened, name="what_happened"),
     path("themes/", views.theme_list, name="themes"),
     path("themes/<slug:slug>/", views.theme, name="theme"),
     path("search/", views.search, name="search"),

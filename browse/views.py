@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 
 import matching
-from recommendations.models import Chapter, Recommendation, Report, Theme
+from recommendations.models import Chapter, Recommendation, Report, Stage, Theme
 from responses.models import (
     Ask,
     Organisation,
@@ -24,9 +24,12 @@ from responses.models import (
 )
 
 from . import caching, export
-from .charts import status_bars, status_summary
+from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
+    GAPS,
+    NONE_FOUND,
     AskFilterForm,
+    GovernmentFilterForm,
     OrganisationFilterForm,
     RecommendationFilterForm,
     SearchForm,
@@ -110,6 +113,15 @@ def _overview() -> dict:
     counted = Ask.objects.counted().with_status()
     mix = counted.status_mix()
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
+    [chain] = Ask.objects.counted().chain_counts()
+    chains = {
+        row.pop("document__organisation"): row
+        for row in Ask.objects.counted()
+        .filter(document__organisation__in=organisations)
+        .chain_counts("document__organisation")
+    }
+    for organisation in organisations:
+        organisation.chain = chains.get(organisation.pk, dict.fromkeys(chain, 0))
     # Every one of them, counted here rather than by a second query: a few hundred at most.
     unasked = list(
         without_demand(Recommendation.objects.select_related("chapter")).order_by(
@@ -132,10 +144,24 @@ def _overview() -> dict:
             rows=[(o.name, o.status_mix) for o in organisations],
             title="Asks by organisation and status",
         ),
+        "chain": chain,
+        "chain_chart": chain_bars(
+            steps=[(label, chain[step]) for step, label in CHAIN_STEPS.items()],
+            title="How far the assessed asks got",
+        ),
         "left_out": list(counted.left_out_by_several(organisations=2)),
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
+
+
+# The overview's names for the steps of `AskQuerySet.chain_counts`.
+CHAIN_STEPS = {
+    "asked": "Asked",
+    "recommended": "Recommended by the Review",
+    "accepted": "Accepted by the Government",
+    "delivered": "Delivered or legislated",
+}
 
 
 def organisation_list(request):
@@ -275,7 +301,7 @@ def recommendation(request, ref):
 
     def shown() -> dict:
         recommendation = (
-            with_demand(Recommendation.objects.with_provenance())
+            with_demand(Recommendation.objects.with_provenance().with_stages())
             .filter(ref=ref)
             .order_by("report__published", "report_id")
             .first()
@@ -304,6 +330,65 @@ def recommendation(request, ref):
         "comparison_table": found["comparison_table"],
     }
     return _render(request, "browse/recommendation.html", context, fragment="comparison")
+
+
+def what_happened(request):
+    form = GovernmentFilterForm(request.GET)
+
+    def listed() -> dict:
+        everything = Recommendation.objects.with_government_statuses()
+        recommendations = list(
+            form.filter(everything.select_related("chapter", "report").with_stages())
+        )
+        pairs = list(everything.government_status_counts())
+        responses, responses_chart = _tally(
+            pairs, stage=Stage.GOVERNMENT_RESPONSE, label="Government response"
+        )
+        deliveries, deliveries_chart = _tally(
+            pairs, stage=Stage.DELIVERY, label="Furthest delivery"
+        )
+        return {
+            "recommendations_count": len(recommendations),
+            # Rendered once per state of the data, as the recommendations list is.
+            "table": render_to_string(
+                "browse/what_happened.html#table",
+                {"recommendations": recommendations, "sort": form.values.get("sort", "")},
+            ),
+            "total": sum(pair["recommendations"] for pair in pairs),
+            "responses": responses,
+            "responses_chart": responses_chart,
+            "deliveries": deliveries,
+            "deliveries_chart": deliveries_chart,
+            "gaps": [
+                (
+                    label,
+                    urlencode(filters),
+                    GovernmentFilterForm(filters).filter(everything).count(),
+                )
+                for label, filters in GAPS
+            ],
+            "chapters": list(Chapter.objects.select_related("report")),
+            "themes": list(Theme.objects.all()),
+        }
+
+    # Every recommendation's stages are read and counted: once per state of the data.
+    found = caching.cached(request, compute=listed)
+    context = {"form": form, "none_found": NONE_FOUND, **found}
+    return _render(request, "browse/what_happened.html", context, fragment="results")
+
+
+def _tally(pairs: list[dict], *, stage: Stage, label: str) -> tuple[list[tuple], Chart]:
+    """How many recommendations have each status of `stage`, and none on record, from
+    `government_status_counts` rows: as table rows (status or None, count), and a chart."""
+    field = "response_status" if stage == Stage.GOVERNMENT_RESPONSE else "delivery_status"
+    categories = [*stage.statuses, Gap(NONE_FOUND, stage.none_found.lower())]
+    counts = dict.fromkeys((category.value for category in categories), 0)
+    for pair in pairs:
+        counts[pair[field] or NONE_FOUND] += pair["recommendations"]
+    rows = [(None if value == NONE_FOUND else value, n) for value, n in counts.items()]
+    title = f"{label} of each recommendation"
+    chart = status_bars(rows=[(label, counts)], title=title, statuses=categories)
+    return rows, chart
 
 
 def theme_list(request):

@@ -129,6 +129,8 @@ def pages_to_measure() -> list[tuple[str, str, bool]]:
         ("document", f"/documents/{absent.document_id}/", False),
         ("recommendations", "/recommendations/", False),
         ("recommendations: by demand", "/recommendations/?sort=demand", True),
+        ("what happened", "/what-happened/", False),
+        ("what happened: filtered", "/what-happened/?response=none&sort=delivery", True),
         ("themes", "/themes/", False),
         ("search", "/search/?q=staying+close", False),
         ("search: typo", "/search/?q=stayng+close", True),

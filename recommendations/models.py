@@ -113,6 +113,33 @@ class RecommendationQuerySet(models.QuerySet):
             models.Prefetch("stages", queryset=GovernmentStage.objects.prefetch_related("quotes"))
         )
 
+    def with_government_statuses(self):
+        """Annotate `response_status`, the status of its government response, and
+        `delivery_status`, that of its furthest delivery, each None where none is on
+        record: `government_response_stage` and `furthest_delivery_stage` in SQL, to
+        filter, sort and count by, a subquery each however many stages there are."""
+        stages = GovernmentStage.objects.filter(recommendation=models.OuterRef("pk"))
+        # The same orders as those properties': the latest response; the furthest
+        # delivery, then the later, then the first recorded.
+        latest_response = stages.filter(stage=Stage.GOVERNMENT_RESPONSE).order_by("-date", "-id")
+        furthest_delivery = stages.filter(stage=Stage.DELIVERY).order_by(
+            status_rank("status"), "-date", "id"
+        )
+        return self.annotate(
+            response_status=models.Subquery(latest_response.values("status")[:1]),
+            delivery_status=models.Subquery(furthest_delivery.values("status")[:1]),
+        )
+
+    def government_status_counts(self):
+        """Rows of `response_status`, `delivery_status` (None: none on record) and
+        `recommendations`, how many have that pair: one query for both tallies and for
+        any combination of them. Call on a queryset annotated `with_government_statuses()`."""
+        return (
+            self.values("response_status", "delivery_status")
+            .annotate(recommendations=models.Count("pk"))
+            .order_by()
+        )
+
     def get_by_natural_key(self, report_slug: str, ref: str):
         # Fixtures name a recommendation by its report and ref (fixtures/stages.json), so
         # they hold whatever primary key a database gave it.
@@ -258,6 +285,14 @@ class Stage(models.TextChoices):
         """The statuses a stage of this kind may have, in their order."""
         return [status for status in StageStatus if status.stage == self]
 
+    @property
+    def none_found(self) -> str:
+        """What a page says of a recommendation with no stage of this kind on record: the
+        gap, in words, never a guess at what happened."""
+        if self == Stage.GOVERNMENT_RESPONSE:
+            return "No government response found"
+        return "Nothing delivered yet"
+
 
 class StageStatus(models.TextChoices):
     """Where a stage left the recommendation. Declared in reading order, each stage's
@@ -303,6 +338,11 @@ class StageStatus(models.TextChoices):
         return self.tag_label.lower()
 
     @property
+    def meaning(self) -> str:
+        """The label's explanation: "programmes, pilots or funding under way"."""
+        return self.label.split(":", 1)[1].strip()
+
+    @property
     def colour(self) -> str:
         """Its fill in charts and legends."""
         return _STAGE_STATUS_LOOKS[self][1]
@@ -318,6 +358,20 @@ class StageStatus(models.TextChoices):
         return _STAGE_STATUS_LOOKS[self][3]
 
 
+# A response that takes the recommendation up, in full or in part.
+ACCEPTED = (StageStatus.ACCEPTED, StageStatus.ACCEPTED_IN_PART)
+# Delivery that has happened, enacted or done, rather than under way: the two furthest.
+DELIVERED = (StageStatus.LEGISLATED, StageStatus.DELIVERED)
+
+
+def status_rank(field: str) -> models.Case:
+    """`StageStatus.rank` of the status at the lookup path `field`, in SQL, to order by."""
+    return models.Case(
+        *(models.When(**{field: status}, then=status.rank) for status in StageStatus),
+        output_field=models.IntegerField(),
+    )
+
+
 # Stage, fill, ink and tag per status, from GOV.UK Frontend's palette: a response in the
 # hues of the Review's own statuses (accepted green, in part yellow, not accepted red),
 # delivery in green then blues, further darker. Dark ink where white would be too faint.
@@ -329,6 +383,14 @@ _STAGE_STATUS_LOOKS = {
     StageStatus.DELIVERED: (Stage.DELIVERY, "#28a197", "#0b0c0c", "turquoise"),
     StageStatus.LEGISLATION_IN_PROGRESS: (Stage.DELIVERY, "#1d70b8", "#ffffff", "blue"),
     StageStatus.IN_PROGRESS: (Stage.DELIVERY, "#5694ca", "#0b0c0c", "light-blue"),
+}
+
+
+# A stage's confidence in words: how far its quotes show its status.
+STAGE_CONFIDENCE = {
+    Confidence.HIGH: "High: the quotes state the status",
+    Confidence.MEDIUM: "Medium: the quotes support it, but part is our reading",
+    Confidence.LOW: "Low: the status is our reading, or no quote could be found",
 }
 
 
@@ -350,8 +412,7 @@ class GovernmentStage(models.Model):
     confidence = models.CharField(
         max_length=10,
         choices=Confidence.choices,
-        help_text="High: the quotes state the status. Medium: they support it, but part is "
-        "a reading. Low: the status is our reading, or no quote could be found.",
+        help_text=". ".join(STAGE_CONFIDENCE.values()) + ".",
     )
     note = models.TextField(blank=True, help_text="Caveats: copies of pages, what is not quoted.")
 
@@ -359,6 +420,11 @@ class GovernmentStage(models.Model):
 
     class Meta:
         ordering = ["recommendation", "date", "id"]
+        # Search's full-text and trigram indexes, as a recommendation's (browse/search.py).
+        indexes = [
+            GinIndex(words_vector("summary"), name="stage_summary_words"),
+            GinIndex(fields=["summary"], opclasses=["gin_trgm_ops"], name="stage_summary_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(stage__in=Stage.values), name="stage_stage_valid"
@@ -413,6 +479,10 @@ class GovernmentStage(models.Model):
     @property
     def date_display(self) -> str:
         return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def confidence_words(self) -> str:
+        return STAGE_CONFIDENCE[self.confidence]
 
 
 class StageQuote(models.Model):

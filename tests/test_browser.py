@@ -223,3 +223,41 @@ def test_an_unknown_address_shows_a_page_that_helps(page):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
     check(page, "not-found")
+
+
+def test_an_ask_leads_to_what_the_government_did_with_its_recommendation_and_back(page):
+    page.goto("/organisations/together-trust/?status=partly")
+    row = page.locator(ROWS).filter(has=page.locator('a[href="/recommendations/6.x3/"]'))
+    row.get_by_role("link", name=re.compile(r"^6\.x3 ")).click()
+    page.wait_for_url("**/recommendations/6.x3/")
+    timeline = page.locator("ol.app-timeline")
+    steps = timeline.locator("h3").all_inner_texts()
+    assert steps[0] == "Recommended 23 May 2022"
+    assert [step.split()[0] for step in steps[1:]] == ["Delivery", "Government", "Delivery"]
+    assert timeline.locator(".app-status").all_inner_texts() == [
+        "In progress",
+        "Accepted in part",
+        "Legislated",
+    ]
+    quote_link = timeline.locator("figcaption a").first
+    assert quote_link.inner_text() == quote_link.get_attribute("href")
+    check(page, "timeline")
+
+    page.get_by_role("link", name="What happened to every recommendation").click()
+    page.wait_for_url("**/what-happened/")
+    check(page, "what-happened")
+    mark_header(page)
+    page.select_option("#filter-response", "none")
+    page.wait_for_url(re.compile(r"/what-happened/\?response=none$"))
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 21")
+    assert header_is_the_same_node(page), "the filter reloaded the page instead of swapping rows"
+    assert page.locator("#results-status").inner_text() == "Showing 21 recommendations."
+    check(page, "what-happened-no-response")
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/what-happened/$"))
+    page.go_back()
+    page.wait_for_url("**/recommendations/6.x3/")
+    page.go_back()
+    page.wait_for_url(re.compile(r"/organisations/together-trust/\?status=partly$"))
+    assert page.locator(ROWS).filter(has=page.locator('a[href="/recommendations/6.x3/"]')).count()

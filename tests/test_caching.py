@@ -255,6 +255,8 @@ def cached_pages() -> dict[str, tuple[str, dict]]:
         "theme": (theme, {}),
         "theme filtered": (f"{theme}?status=absent", HTMX),
         "theme second page": (f"{theme}?page=2", {}),
+        "what happened": ("/what-happened/", {}),
+        "what happened filtered": ("/what-happened/?response=none&sort=delivery", HTMX),
     }
 
 
@@ -279,6 +281,8 @@ def without_nonces(html: str) -> str:
         "theme",
         "theme filtered",
         "theme second page",
+        "what happened",
+        "what happened filtered",
     ],
 )
 def test_an_unchanged_page_comes_from_the_cache_the_same_as_computed_afresh(

@@ -2,7 +2,7 @@
 
 import re
 
-from browse.charts import status_bars, status_summary
+from browse.charts import chain_bars, status_bars, status_summary
 
 
 def test_the_summary_says_every_nonzero_count_in_words_best_first():
@@ -51,3 +51,11 @@ def test_a_compact_chart_leaves_the_legend_to_the_page_but_keeps_its_numbers():
     assert ">absent</text>" not in chart.svg
     assert re.findall(r'class="app-chart__number">(\d+)<', chart.svg) == ["1", "3"]
     assert "1 realised, 3 absent" in chart.text
+
+
+def test_a_chain_draws_each_step_to_the_first_ones_scale_and_says_every_number():
+    chain = chain_bars(steps=[("Asked", 20), ("Recommended", 10), ("<b>", 0)], title="Chain")
+    widths = [float(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="([\d.]+)"', chain.svg)]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0
+    assert chain.text == "Asked: 20; Recommended: 10; <b>: 0"
+    assert "<b>" not in chain.svg and 'role="img"' in chain.svg

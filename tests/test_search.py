@@ -4,10 +4,12 @@ are the words of PostgreSQL's full-text vectors."""
 
 import pytest
 from django.db import connection
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browse.search import MAX_QUERY_LENGTH, SearchResults, clean_query, search
+from recommendations.models import Recommendation
 from recommendations.words import terms
 from responses.models import Ask
 
@@ -231,3 +233,39 @@ def test_terms_are_the_words_of_postgresqls_full_text_vector(db, searched):
         searched,
     )
     assert set(lexemes) == set(terms(searched))
+
+
+# What the Government did finds its recommendation
+
+
+def test_a_recommendation_is_found_by_a_stage_summary_and_the_result_shows_it(corpus, client):
+    # "Foundations" is in the summary of 8.x4's delivery, not in its own wording.
+    recommendation = Recommendation.objects.get(ref="8.x4")
+    assert "foundations" not in f"{recommendation.title} {recommendation.text}".lower()
+    for query in ("Foundations What Works Centre", "foundatons"):
+        [hit] = [hit for hit in search(query=query).recommendations if hit.item.ref == "8.x4"]
+        assert hit.stage.summary.startswith("EIF and WWCSC merged into Foundations")
+    html = client.get("/search/?q=Foundations+What+Works+Centre").content.decode()
+    assert escape(hit.stage.summary) in html
+    assert 'href="/recommendations/8.x4/#what-happened-next">Delivery, ' in html
+
+
+@pytest.mark.django_db
+def test_a_recommendation_found_by_itself_and_its_stages_is_listed_once_at_its_best():
+    recommendation = factories.recommendation(title="Zebra crossings near schools")
+    factories.stage(recommendation=recommendation, summary="Zebra crossings were funded.")
+    [hit] = search(query="zebra crossings").recommendations
+    assert hit.item == recommendation and hit.score == 100
+    assert hit.stage.summary == "Zebra crossings were funded."
+
+
+@pytest.mark.django_db
+def test_stages_crowding_the_best_places_leave_room_for_other_recommendations():
+    crowded, other = factories.recommendation(), factories.recommendation()
+    for _ in range(3):
+        factories.stage(recommendation=crowded, summary="Pelican crossings were funded.")
+    factories.stage(recommendation=other, summary="Pelican crossings were funded too.")
+    assert {hit.item for hit in search(query="pelican crossings", limit=2).recommendations} == {
+        crowded,
+        other,
+    }

@@ -103,6 +103,23 @@ def test_a_later_government_response_supersedes_the_first():
     assert Recommendation.objects.with_stages().get().government_response_stage == later
 
 
+def test_the_statuses_in_sql_are_those_of_the_latest_response_and_the_furthest_delivery(corpus):
+    # Beside the corpus, ties: two responses on one day, two deliveries as far on one day.
+    tied = factories.recommendation()
+    for status in ("accepted", "not_accepted"):
+        factories.stage(recommendation=tied, status=status)
+    for status in ("delivered", "delivered", "in_progress"):
+        factories.stage(recommendation=tied, stage="delivery", status=status)
+    recommendations = list(Recommendation.objects.with_stages().with_government_statuses())
+    for recommendation in recommendations:
+        response = recommendation.government_response_stage
+        delivery = recommendation.furthest_delivery_stage
+        assert recommendation.response_status == (response and response.status)
+        assert recommendation.delivery_status == (delivery and delivery.status)
+    [shown] = [r for r in recommendations if r.pk == tied.pk]
+    assert (shown.response_status, shown.delivery_status) == ("not_accepted", "delivered")
+
+
 def test_every_recommendations_stages_and_quotes_are_read_in_three_queries(
     corpus, django_assert_num_queries
 ):

@@ -8,7 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from recommendations.models import StageStatus
+from recommendations.models import Stage, StageStatus
 from responses.models import Status
 
 from ..highlighting import mark_quotes
@@ -20,6 +20,7 @@ SECTIONS = [
     ("Overview", "home", {"home"}),
     ("Organisations", "organisations", {"organisations", "organisation", "document"}),
     ("Recommendations", "recommendations", {"recommendations", "recommendation"}),
+    ("What happened next", "what_happened", {"what_happened"}),
     ("Themes", "themes", {"themes", "theme"}),
     ("Search", "search", {"search"}),
 ]
@@ -39,14 +40,25 @@ def status_tag(status: str, government: bool = False):
 
 
 @register.simple_tag
-def stage_status_tag(status: str):
-    """What the Government did with a recommendation, in words and in its colour."""
+def stage_status_tag(status: str | None, stage: str = "", explained: bool = False):
+    """What the Government did, in words and in the status's colour; with no status, the
+    gap that a `stage` with none on record leaves (`Stage.none_found`), in grey. With
+    `explained`, the status's meaning follows the tag."""
+    if not status:
+        # Longer than a status's tag: it may wrap.
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--grey app-status app-status--gap">{}</strong>',
+            Stage(stage).none_found,
+        )
     status = StageStatus(status)
-    return format_html(
+    tag = format_html(
         '<strong class="govuk-tag govuk-tag--{} app-status">{}</strong>',
         status.tag_colour,
         status.tag_label,
     )
+    if explained:
+        return format_html('{} <span class="app-meta">({})</span>', tag, status.meaning)
+    return tag
 
 
 @register.simple_tag
