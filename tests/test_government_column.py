@@ -422,7 +422,7 @@ def world_with_stages() -> Organisation:
     "query, headers",
     [
         ("", {}),
-        ("?government_response=accepted_in_part&delivery=in_progress", HTMX),
+        ("?government_response=accepted_in_part&delivery=delivered", HTMX),
         ("?government_response=none&delivery=none", {}),
     ],
 )

@@ -309,7 +309,7 @@ def test_the_overview_chain_is_the_asks_counted_one_by_one(corpus, client):
     context = client.get("/").context
     expected = chain_by_hand()
     assert context["chain"] == expected[None]
-    assert expected[None] == {"asked": 32, "recommended": 23, "accepted": 19, "delivered": 5}
+    assert expected[None] == {"asked": 34, "recommended": 25, "accepted": 21, "delivered": 5}
     for organisation in context["organisations"]:
         assert organisation.chain == expected.get(organisation.pk, dict.fromkeys(expected[None], 0))
     assert expected[document.organisation_id] == {
@@ -319,9 +319,11 @@ def test_the_overview_chain_is_the_asks_counted_one_by_one(corpus, client):
         "delivered": 1,
     }
     html = page(client, "/")
+    chain = expected[None]
     assert (
-        "Asked: 32; Recommended by the Review: 23; Accepted by the Government: 19; "
-        "Delivered or legislated: 5."
+        f"Asked: {chain['asked']}; Recommended by the Review: {chain['recommended']}; "
+        f"Accepted by the Government: {chain['accepted']}; "
+        f"Delivered or legislated: {chain['delivered']}."
     ) in html
 
 
