@@ -14,11 +14,10 @@ import itertools
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django import forms
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.utils.text import slugify
 
 from recommendations.models import GovernmentStage, Recommendation, SourceAbout, Theme
@@ -31,7 +30,7 @@ from responses.csv_format import (
     guard,
     partial_date,
 )
-from responses.models import Ask, Evidence, Organisation, Status, with_demand
+from responses.models import Ask, Evidence, Organisation, Status, demand
 
 from .filters import (
     AskFilterForm,
@@ -163,12 +162,10 @@ def filename(*, name: str, filters: dict, date: datetime.date) -> str:
 
 
 def exported_asks(form: AskFilterForm | None = None):
-    """The asks an export holds: those counted everywhere (`Ask.objects.counted()`), narrowed
-    by `form`'s filters, without the duplicates a filter's join could make."""
+    """The asks an export holds, annotated `with_status()`: those counted everywhere
+    (`Ask.objects.counted()`), narrowed by `form`'s filters, each once."""
     asks = Ask.objects.counted().with_status()
-    if form is not None:
-        asks = form.filter(asks)
-    return Ask.objects.filter(pk__in=asks.values("pk"))
+    return form.filter(asks) if form is not None else asks
 
 
 def _grouped(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
@@ -210,7 +207,6 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
     Two more read what the Government did with every recommendation it did anything with."""
     rows = (
         exported_asks(form)
-        .with_status()
         .order_by(
             "document__organisation__name",
             "document__organisation_id",
@@ -271,8 +267,10 @@ def _what_the_government_did() -> dict[int, tuple]:
     its pk: the status and date of its government response, and of its furthest delivery
     with that stage's summary. Two queries, as there are a few hundred recommendations at
     most."""
+    # EXISTS rather than `pk__in=<the stages>`: no export filters by IN over a subquery.
+    staged = GovernmentStage.objects.filter(recommendation=OuterRef("pk"))
     recommendations = (
-        Recommendation.objects.filter(pk__in=GovernmentStage.objects.values("recommendation_id"))
+        Recommendation.objects.filter(Exists(staged))
         .only("pk")
         .order_by()
         # Their stages without the quotes that `with_stages` adds for the pages.
@@ -296,25 +294,18 @@ def recommendations_table(
     *, form: RecommendationFilterForm | None = None, chunk_size: int = 2000
 ) -> Table:
     """recommendations.csv: one row per recommendation that `form`'s filters leave (default
-    all), by chapter, with how many organisations have an ask it realised, and how many
-    have an ask it partly realised. Folded per recommendation as for asks; the counts come
-    from one grouped query, a few numbers per recommendation."""
-    selected = with_demand(Recommendation.objects.all())
+    all), in the page's order (by chapter, or by demand when the page is sorted so), with
+    how many organisations have an ask it realised, and how many have an ask it partly
+    realised. Folded per recommendation as for asks; the counts and the demand come from
+    one grouped query, a few numbers per recommendation."""
+    chosen = Recommendation.objects.all()
     if form is not None:
-        selected = form.filter(selected)
-    chosen = Recommendation.objects.filter(pk__in=selected.values("pk"))
-    # The page's order: by chapter, or by demand when the page is sorted so. Demand is a
-    # subquery here, as a join would multiply the rows that sources and themes add.
-    order = ["chapter__number", "id"]
-    if form is not None and form.values.get("sort") == "demand":
-        demand = Evidence.objects.filter(recommendation=OuterRef("pk")).demand("recommendation")
-        chosen = chosen.annotate(demand=Coalesce(Subquery(demand.values("organisations")), 0))
-        order = ["-demand", *order]
+        chosen = form.narrow(chosen)
     rows = (
         chosen.annotate(
             wording=FilteredRelation("sources", condition=Q(sources__about=SourceAbout.WORDING))
         )
-        .order_by(*order, "wording__position", "wording__id", "themes__slug")
+        .order_by("chapter__number", "id", "wording__position", "wording__id", "themes__slug")
         .values_list(
             "pk",
             "ref",
@@ -331,9 +322,16 @@ def recommendations_table(
     )
 
     def build() -> Iterator[list]:
-        organisations = _organisations_heard(list(chosen.values_list("pk", flat=True)))
-        for group in _grouped(rows):
+        heard = _organisations_heard()
+        groups: Iterable[list[tuple]] = _grouped(rows)
+        if form is not None and form.values.get("sort") == "demand":
+            # Most demand first, then by chapter as read (the sort is stable): the page's
+            # order. In Python, over a few hundred recommendations, rather than a subquery
+            # per row, which stale statistics can make PostgreSQL run as a cross join.
+            groups = sorted(groups, key=lambda group: -heard.get(group[0][0], _NOT_HEARD).demand)
+        for group in groups:
             pk, ref, number, chapter, chapter_title, title, text, confidence = group[0][:8]
+            counts = heard.get(pk, _NOT_HEARD)
             yield [
                 ref,
                 number,
@@ -344,8 +342,8 @@ def recommendations_table(
                 LIST_SEPARATOR.join(sorted(_unique(row[-1] for row in group))),
                 confidence,
                 " ".join(_unique(row[-2] for row in group)),
-                organisations.get((pk, Status.REALISED), 0),
-                organisations.get((pk, Status.PARTLY), 0),
+                counts.realised,
+                counts.partly,
             ]
 
     return Table(name="recommendations", columns=RECOMMENDATION_COLUMNS, rows=build())
@@ -433,15 +431,32 @@ def organisations_table(*, form: OrganisationFilterForm | None = None) -> Table:
     return Table(name="organisations", columns=ORGANISATION_COLUMNS, rows=build())
 
 
-def _organisations_heard(recommendations: list[int]) -> dict[tuple[int, str], int]:
-    """The demand (`responses.models.demand`) for each of the `recommendations` (pks), by
-    (recommendation pk, status): how many organisations have an ask it realises, and how
-    many an ask it partly realises."""
-    counts = Evidence.objects.filter(recommendation__in=recommendations).demand(
-        "recommendation_id", "assessment__status"
+class _Heard(NamedTuple):
+    """How many organisations have an ask that a recommendation realises, partly realises,
+    and either (its demand, `responses.models.demand`)."""
+
+    realised: int
+    partly: int
+    demand: int
+
+
+_NOT_HEARD = _Heard(realised=0, partly=0, demand=0)
+
+
+def _organisations_heard() -> dict[int, _Heard]:
+    """`_Heard` for every recommendation that some organisation has an ask it (partly)
+    realises, by recommendation pk: one grouped query over all the evidence."""
+    # Every recommendation's, not only those exported: a few numbers each, and no subquery
+    # of the chosen recommendations. `evidence.recommendation_id IN (<the page's queryset>)`
+    # put `with_demand`'s GROUP BY inside an IN, which PostgreSQL, with statistics that held
+    # every table to be one row, ran again for each evidence row and each recommendation.
+    counts = Evidence.objects.demand("recommendation_id").annotate(
+        realised=demand(status=Status.REALISED), partly=demand(status=Status.PARTLY)
     )
     return {
-        (count["recommendation_id"], count["assessment__status"]): count["organisations"]
+        count["recommendation_id"]: _Heard(
+            realised=count["realised"], partly=count["partly"], demand=count["organisations"]
+        )
         for count in counts
     }
 
@@ -459,7 +474,7 @@ def matrix_table(*, form: AskFilterForm | None = None, by: str = "theme") -> Tab
     statuses of all its asks, then one column per theme (by slug, in name order) or, with
     `by="recommendation"`, per recommendation (by ref, in the report's order) holding the
     mix of its asks with that theme or linked to that recommendation as evidence."""
-    asks = exported_asks(form).with_status()
+    asks = exported_asks(form)
     if by == "recommendation":
         column_field = "assessment__evidence__recommendation_id"
         columns = list(
@@ -470,8 +485,10 @@ def matrix_table(*, form: AskFilterForm | None = None, by: str = "theme") -> Tab
         columns = list(Theme.objects.order_by("name", "id").values_list("pk", "slug"))
     overall = _mixes(asks, "document__organisation_id")
     by_column = _mixes(asks, "document__organisation_id", column_field)
+    # Those with an ask among `asks` are those with a mix: their keys, a plain list, rather
+    # than `asks` again as a subquery for PostgreSQL to run once per organisation.
     organisations = (
-        Organisation.objects.filter(pk__in=asks.values("document__organisation_id"))
+        Organisation.objects.filter(pk__in=[organisation for (organisation,) in overall])
         .order_by("name", "id")
         .values_list("pk", "name", "slug")
     )

@@ -562,12 +562,16 @@ def heard(evidence: str = "") -> Q:
     return Q(**{f"{evidence}assessment__status__in": HEARD})
 
 
-def demand(evidence: str = "") -> Count:
+def demand(evidence: str = "", *, status: str | None = None) -> Count:
     """Demand for a recommendation: how many organisations have an ask that it realises
     or partly realises, counted over the evidence at the lookup path `evidence`
-    ("evidence__" from recommendations, "" on evidence itself)."""
+    ("evidence__" from recommendations, "" on evidence itself). With `status` (one of
+    `HEARD`), only those with an ask that it realises, or partly realises, so."""
+    condition = heard(evidence)
+    if status is not None:
+        condition &= Q(**{f"{evidence}assessment__status": status})
     return Count(
-        f"{evidence}assessment__ask__document__organisation", filter=heard(evidence), distinct=True
+        f"{evidence}assessment__ask__document__organisation", filter=condition, distinct=True
     )
 
 
