@@ -10,7 +10,7 @@ from django.db.models import Case, Exists, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 
 from plaintext import plain
-from recommendations.models import ACCEPTED, Stage, StageStatus, Theme, status_rank
+from recommendations.models import ACCEPTED, DELIVERED, Stage, StageStatus, Theme, status_rank
 from responses.models import DocumentKind, Evidence, JudgedBy, OrganisationKind, Status
 
 # The value of a stage's filter, and the key of its counts, for "none on record".
@@ -33,7 +33,7 @@ GOVERNMENT_RESPONSES = {
 }
 # Delivery in three steps: done (enacted or delivered), under way, or none on record.
 DELIVERIES = {
-    "delivered": ("Delivered or legislated", (StageStatus.LEGISLATED, StageStatus.DELIVERED)),
+    "delivered": ("Delivered or legislated", DELIVERED),
     "in_progress": (
         "In progress or legislation in progress",
         (StageStatus.LEGISLATION_IN_PROGRESS, StageStatus.IN_PROGRESS),
