@@ -294,7 +294,41 @@ class Stage(models.TextChoices):
         return "Nothing delivered yet"
 
 
-class StageStatus(models.TextChoices):
+class ShownStatus(models.TextChoices):
+    """A status as pages show it: its label in words (before any ": explanation"), in a
+    sentence, and its colours. Subclasses give `looks()`: fill, ink and GOV.UK tag colour.
+    The asks' `Status` and the Government's `StageStatus` share it."""
+
+    def looks(self) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+    @property
+    def tag_label(self) -> str:
+        """The label without its explanation, as a tag shows it: "Accepted in part"."""
+        return self.label.split(":")[0]
+
+    @property
+    def short_label(self) -> str:
+        """The status in a sentence or a legend: "accepted in part", "partly realised"."""
+        return self.tag_label.lower()
+
+    @property
+    def colour(self) -> str:
+        """Its fill in charts and legends."""
+        return self.looks()[0]
+
+    @property
+    def ink(self) -> str:
+        """The colour of text written on its fill."""
+        return self.looks()[1]
+
+    @property
+    def tag_colour(self) -> str:
+        """Its GOV.UK Frontend tag (`govuk-tag--<colour>`), the same hue as its fill."""
+        return self.looks()[2]
+
+
+class StageStatus(ShownStatus):
     """Where a stage left the recommendation. Declared in reading order, each stage's
     statuses together: a response best first, then delivery furthest first. Further
     means more binding on what comes next: a law binds future governments until Parliament
@@ -328,34 +362,12 @@ class StageStatus(models.TextChoices):
         return list(StageStatus).index(self)
 
     @property
-    def tag_label(self) -> str:
-        """The label without its explanation, as a tag shows it: "Accepted in part"."""
-        return self.label.split(":")[0]
-
-    @property
-    def short_label(self) -> str:
-        """The status in a sentence or a legend: "accepted in part", "in progress"."""
-        return self.tag_label.lower()
-
-    @property
     def meaning(self) -> str:
         """The label's explanation: "programmes, pilots or funding under way"."""
         return self.label.split(":", 1)[1].strip()
 
-    @property
-    def colour(self) -> str:
-        """Its fill in charts and legends."""
-        return _STAGE_STATUS_LOOKS[self][1]
-
-    @property
-    def ink(self) -> str:
-        """The colour of text written on its fill."""
-        return _STAGE_STATUS_LOOKS[self][2]
-
-    @property
-    def tag_colour(self) -> str:
-        """Its GOV.UK Frontend tag (`govuk-tag--<colour>`), the same hue as its fill."""
-        return _STAGE_STATUS_LOOKS[self][3]
+    def looks(self) -> tuple[str, str, str]:
+        return _STAGE_STATUS_LOOKS[self][1:]
 
 
 # A response that takes the recommendation up, in full or in part.

@@ -18,6 +18,7 @@ from recommendations.models import (
     DatePrecision,
     GovernmentStage,
     Recommendation,
+    ShownStatus,
     Theme,
     format_partial_date,
     furthest_delivery_is,
@@ -29,7 +30,7 @@ from recommendations.words import words_vector
 from . import limits
 
 
-class Status(models.TextChoices):
+class Status(ShownStatus):
     """Whether the Review realised an ask. Declared in the order a status mix is always
     read in, best outcome first: charts, tags and exports take the order (iterating
     `Status`), the words and the colours from here."""
@@ -40,30 +41,8 @@ class Status(models.TextChoices):
     UNCLEAR = "unclear", "Unclear: too vague to judge"
     NOT_ASSESSED = "not_assessed", "Not assessed"
 
-    @property
-    def tag_label(self) -> str:
-        """The label without its explanation, as a tag shows it: "Unclear"."""
-        return self.label.split(":")[0]
-
-    @property
-    def short_label(self) -> str:
-        """The status in a sentence or a legend: "partly realised", "unclear"."""
-        return self.tag_label.lower()
-
-    @property
-    def colour(self) -> str:
-        """Its fill in charts and legends."""
-        return _STATUS_COLOURS[self][0]
-
-    @property
-    def ink(self) -> str:
-        """The colour of text written on its fill."""
-        return _STATUS_COLOURS[self][1]
-
-    @property
-    def tag_colour(self) -> str:
-        """Its GOV.UK Frontend tag (`govuk-tag--<colour>`), the same hue as its fill."""
-        return _STATUS_COLOURS[self][2]
+    def looks(self) -> tuple[str, str, str]:
+        return _STATUS_COLOURS[self]
 
     @property
     def government_label(self) -> str:
