@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k corpus"`.
 PYTEST_ARGS ?=
+# The suite runs in one process per core (pytest-xdist), each on a test database of its own.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install uv
 
@@ -47,7 +49,7 @@ test: $(VENV)/.installed-test
 	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m ops.postgres -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m ops.postgres -- $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Running like production, benchmarks and load tests (README, "Scale and speed").
 # A DATABASE_URL is used as it is; otherwise a throwaway PostgreSQL server holds the data

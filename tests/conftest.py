@@ -1,10 +1,10 @@
-import io
 import os
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+
+from . import corpus_snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +17,7 @@ def empty_cache():
 @pytest.fixture
 def corpus(db):
     """The corpus that carereview ships with, loaded as `make run` loads it."""
-    call_command("load_corpus", stdout=io.StringIO())
+    corpus_snapshot.load()
 
 
 CHROMIUM = "/usr/bin/chromium"
