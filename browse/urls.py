@@ -18,4 +18,5 @@ urlpatterns = [
     path("export/organisations.csv", views.export_organisations, name="export_organisations"),
     path("export/matrix.csv", views.export_matrix, name="export_matrix"),
     path("export/stages.csv", views.export_stages, name="export_stages"),
+    path("export/carereview-data.zip", views.export_package, name="export_package"),
 ]

@@ -23,7 +23,7 @@ from responses.models import (
     without_demand,
 )
 
-from . import caching, export
+from . import caching, export, package
 from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
     GAPS,
@@ -502,3 +502,15 @@ def export_matrix(request):
     form = AskFilterForm(request.GET)
     by = export.ExportOptionsForm(request.GET).values["by"]
     return _csv_response(request, export.matrix_table(form=form, by=by), form.values)
+
+
+def export_package(request):
+    taken = timezone.now()
+    response = StreamingHttpResponse(
+        package.package_chunks(date=taken.date()), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, package.filename(date=taken.date())
+    )
+    response[export.SNAPSHOT_HEADER] = taken.isoformat(timespec="seconds")
+    return response
