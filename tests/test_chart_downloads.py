@@ -7,11 +7,14 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from recommendations.models import Stage, StageStatus
 from responses.models import Ask, Organisation, Status
 from tests import factories
+from tests.conftest import refused_by_csp
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Each chart: the page that draws it, and the path of its downloads without the extension.
@@ -179,3 +182,41 @@ def test_reverse_names_both_kinds_of_chart():
     assert reverse("chart_csv", args=["organisation", "become"]) == (
         "/charts/organisation/become.csv"
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_downloads_a_chart_and_its_numbers_from_the_page(browser, live_server):
+    call_command("load_corpus", stdout=io.StringIO())
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    refusals = refused_by_csp(page)
+    page.goto("/what-happened/")
+    figure = page.locator("figure").filter(
+        has=page.locator("svg[aria-label^='Government response']")
+    )
+    on_page = ET.fromstring(figure.locator("svg").evaluate("svg => svg.outerHTML"))
+
+    with page.expect_download() as svg_download:
+        figure.get_by_role("link", name="Download as SVG").click()
+    svg = ET.parse(svg_download.value.path()).getroot()
+    assert svg_download.value.suggested_filename.startswith("carereview-chart-what-happened-")
+    assert svg.find(f"{SVG}title").text == "Government response of each recommendation"
+    assert drawn(svg)[0][1:] == drawn(on_page)[0]
+
+    with page.expect_download() as csv_download:
+        figure.get_by_role("link", name="Its data as CSV").click()
+    with open(csv_download.value.path(), newline="", encoding="utf-8") as file:
+        header, row = list(csv.reader(file))
+    counts = dict(zip(header[1:-1], map(int, row[1:-1])))
+    # The numbers the page writes on the bars and in the chart's text alternative.
+    said = on_page.get("aria-label").split(". ", 1)[1].removesuffix(".")
+    none_found = Stage.GOVERNMENT_RESPONSE.none_found.lower()
+    labels = {status: StageStatus(status).short_label for status in counts if status != "none"}
+    assert said == f"\u2068{row[0]}\u2069: " + ", ".join(
+        f"{n} {labels.get(status, none_found)}" for status, n in counts.items() if n
+    )
+    assert [t.text for t in on_page.iter(f"{SVG}text") if "total" in t.get("class")] == [row[-1]]
+    context.close()
+    assert refusals == []
