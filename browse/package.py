@@ -187,11 +187,6 @@ class _Pipe(io.RawIOBase):
         self._pieces.clear()
         return taken
 
-    @property
-    def held(self) -> int:
-        """How many bytes are written and not yet taken."""
-        return sum(map(len, self._pieces))
-
 
 @contextmanager
 def _snapshot():
@@ -205,10 +200,10 @@ def _snapshot():
         yield
 
 
-def package_chunks(*, date: datetime.date, pipe: _Pipe | None = None) -> Iterator[bytes]:
+def package_chunks(*, date: datetime.date) -> Iterator[bytes]:
     """The zip's bytes, a piece at a time: each CSV chunk compressed and handed on before
     the next is read. `date` is the snapshot's day, in the citation and on every entry."""
-    pipe = pipe or _Pipe()
+    pipe = _Pipe()
     with _snapshot():
         version = f"{data_version():x}"
         tables = _tables()
@@ -220,7 +215,9 @@ def package_chunks(*, date: datetime.date, pipe: _Pipe | None = None) -> Iterato
                 with archive.open(info, "w", force_zip64=True) as entry:
                     for piece in pieces:
                         entry.write(piece.encode())
-                        yield pipe.take()
+                        # The compressor keeps back what it has not yet packed.
+                        if compressed := pipe.take():
+                            yield compressed
                 yield pipe.take()
 
             package = descriptor(tables, version=version, date=date)

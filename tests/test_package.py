@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import io
 import re
+import threading
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -15,6 +16,7 @@ import frictionless
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,3 +250,31 @@ def test_the_readmes_dictionary_is_the_one_the_package_holds():
 def test_every_value_of_a_closed_vocabulary_is_in_the_dictionary(column):
     for value in column.enum:
         assert f"`{value}`" in column.values
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_package_is_one_moment_of_the_data_though_it_changes_while_streaming():
+    call_command("load_corpus", stdout=io.StringIO())
+    organisation = Organisation.objects.filter(documents__asks__isnull=False).first()
+    pieces = package.package_chunks(date=TAKEN.date())
+    taken = [next(pieces)]
+
+    renamed = []
+
+    def rename():
+        renamed.append(
+            Organisation.objects.filter(pk=organisation.pk).update(name="Renamed meanwhile")
+        )
+        connection.close()
+
+    # Another connection commits a change once the package has begun.
+    writer = threading.Thread(target=rename)
+    writer.start()
+    writer.join()
+    assert renamed == [1]
+    taken += list(pieces)
+    with zipfile.ZipFile(io.BytesIO(b"".join(taken))) as archive:
+        asks = archive.read("asks.csv").decode()
+        version = yaml.safe_load(archive.read("CITATION.cff"))["version"]
+    assert organisation.name in asks and "Renamed meanwhile" not in asks
+    assert version != f"{data_version():x}"
