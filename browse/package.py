@@ -95,11 +95,10 @@ def descriptor(
             "carereview's data: the asks organisations made of the Independent Review of"
             " Children's Social Care, quoted from their published documents; whether the"
             " Review's Final Report realised each; and what the Government did with each"
-            f" recommendation. Every column is described in {DICTIONARY}; cite as"
-            " CITATION.cff says."
+            f" recommendation. Taken on {date.isoformat()}, at data version {version}. Every"
+            f" column is described in {DICTIONARY}; cite as CITATION.cff says."
         ),
         "version": version,
-        "created": f"{date.isoformat()}T00:00:00Z",
         "contributors": [{"title": AUTHOR, "role": "author"}],
         "sources": [
             {"title": report.title, **({"path": report.url} if report.url else {})}
@@ -145,6 +144,8 @@ def citation(*, version: str, date: datetime.date) -> str:
             "  - type: report",
             f"    title: {_yaml(report.title)}",
             "    authors:",
+            # Written by the review, which its title names: "The independent review of
+            # children's social care: Final report".
             f"      - name: {_yaml(report.title.split(':')[0])}",
             f"    date-published: {_yaml(report.published.isoformat())}",
         ]
@@ -212,6 +213,8 @@ def package_chunks(*, date: datetime.date) -> Iterator[bytes]:
             def member(name: str, pieces: Iterable[str]) -> Iterator[bytes]:
                 info = zipfile.ZipInfo(name, date_time=(date.year, date.month, date.day, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
+                # Unpacked, each file is for anyone to read.
+                info.external_attr = 0o644 << 16
                 with archive.open(info, "w", force_zip64=True) as entry:
                     for piece in pieces:
                         entry.write(piece.encode())
