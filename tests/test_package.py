@@ -64,6 +64,7 @@ def test_the_package_is_a_zip_attachment_of_every_export_and_its_descriptions(co
             "CITATION.cff",
             *(f"{name}.csv" for name in EXPORTS),
         ]
+        assert {info.external_attr >> 16 for info in archive.infolist()} == {0o644}
 
 
 @pytest.mark.django_db
