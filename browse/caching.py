@@ -41,24 +41,27 @@ def data_version() -> int:
     return version.token
 
 
-def cache_key(request, *, version: int) -> str:
-    """The cache key for the page that `request` asks for, at `version`: its path and
+def cache_key(request, *, version: int, path: str | None = None) -> str:
+    """The cache key for the page that `request` asks for, at `version`: its path (or
+    `path`, the page's, when a chart's download asks with the page's query string) and
     every parameter of its query string, whichever a view reads. Parameters are taken
     in name order, so the same filters in another order share a key; the values of a
     repeated name keep their order, as the last is the one a view reads."""
-    asked = json.dumps([request.path, sorted(request.GET.lists())], separators=(",", ":"))
+    page = path or request.path
+    asked = json.dumps([page, sorted(request.GET.lists())], separators=(",", ":"))
     digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
     return f"carereview:page:{version}:{digest}"
 
 
-def cached(request, *, compute: Callable[[], T]) -> T:
+def cached(request, *, compute: Callable[[], T], path: str | None = None) -> T:
     """What `compute()` returns for the page that `request` asks for (`cache_key`) in the
     current state of the data: computed on the first request in that state and kept,
     then taken from the cache until any table the pages show is written. `compute` may
     depend on the data, the path and the query string, and on nothing else: not on a
     header (a page and its htmx fragment share what it computes) nor on the user. The
-    result must pickle."""
-    key = cache_key(request, version=data_version())
+    result must pickle. A chart's download gives its page's `path`, and so reads what
+    the page computed, computing it for the page if the page has not."""
+    key = cache_key(request, version=data_version(), path=path)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

@@ -33,10 +33,58 @@ _CHAIN_COLOUR = "#1d70b8"
 _CHAIN_LABEL_WIDTH = 290
 
 
+# A downloaded chart's styles, which the page's stylesheet gives the inline one.
+_STANDALONE_STYLE = (
+    'text{font-family:"GDS Transport",arial,sans-serif;font-size:15px;fill:#0b0c0c}'
+    ".app-chart__number{font-weight:700}"
+    '.app-chart__number[fill="#ffffff"]{fill:#ffffff}'
+)
+
+
 @dataclass(frozen=True)
 class Chart:
-    svg: SafeString
+    """A chart: its drawing (`shapes`, `width` by `height`), its title and text
+    alternative, and the numbers it draws as a table (`columns`, `rows`) to download."""
+
+    title: str
     text: str
+    width: int
+    height: int
+    shapes: SafeString
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+    @property
+    def svg(self) -> SafeString:
+        """The chart inline in a page, an image named by its title and text alternative."""
+        return format_html(
+            '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+            'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+            self.width,
+            self.height,
+            self.width,
+            self.height,
+            f"{self.title}. {self.text}.",
+            self.shapes,
+        )
+
+    def standalone_svg(self) -> str:
+        """The chart as an SVG file of its own: an XML declaration, its title and text
+        alternative as <title> and <desc>, its styles, and a white ground."""
+        return format_html(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 {} {}" '
+            'width="{}" height="{}" role="img"><title>{}</title><desc>{}</desc>'
+            '<style>{}</style><rect width="100%" height="100%" fill="#ffffff"/>{}</svg>\n',
+            self.width,
+            self.height,
+            self.width,
+            self.height,
+            self.title,
+            f"{self.text}.",
+            mark_safe(_STANDALONE_STYLE),
+            self.shapes,
+        )
 
 
 class Category(Protocol):
@@ -137,17 +185,22 @@ def status_bars(
     text = "; ".join(
         f"\u2068{label}\u2069: {summary}" if labelled else summary for label, summary in summaries
     )
-    svg = format_html(
-        '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
-        'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
-        width,
-        height,
-        width,
-        height,
-        f"{title}. {text}.",
-        mark_safe("".join(shapes)),
+    return Chart(
+        title=title,
+        text=text,
+        width=width,
+        height=height,
+        shapes=mark_safe("".join(shapes)),
+        columns=("bar", *(status.value for status in statuses), "total"),
+        rows=tuple(
+            (
+                label,
+                *(counts.get(status.value, 0) for status in statuses),
+                sum(counts.values()),
+            )
+            for label, counts in rows
+        ),
     )
-    return Chart(svg=svg, text=text)
 
 
 def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
@@ -171,18 +224,15 @@ def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
             f'<text x="{_n(_CHAIN_LABEL_WIDTH + length + 8)}" y="{text_y}" class="app-chart__total">'
             f"{int(count)}</text>"
         )
-    text = "; ".join(f"{label}: {count}" for label, count in steps)
-    svg = format_html(
-        '<svg class="app-chart" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
-        'aria-label="{}" focusable="false" xmlns="http://www.w3.org/2000/svg">{}</svg>',
-        width,
-        height,
-        width,
-        height,
-        f"{title}. {text}.",
-        mark_safe("".join(shapes)),
+    return Chart(
+        title=title,
+        text="; ".join(f"{label}: {count}" for label, count in steps),
+        width=width,
+        height=height,
+        shapes=mark_safe("".join(shapes)),
+        columns=("step", "count"),
+        rows=tuple((label, count) for label, count in steps),
     )
-    return Chart(svg=svg, text=text)
 
 
 def _legend(*, y: float, statuses: Sequence[Category]) -> list[SafeString]:

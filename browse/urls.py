@@ -18,4 +18,9 @@ urlpatterns = [
     path("export/organisations.csv", views.export_organisations, name="export_organisations"),
     path("export/matrix.csv", views.export_matrix, name="export_matrix"),
     path("export/stages.csv", views.export_stages, name="export_stages"),
+    path("export/carereview-data.zip", views.export_package, name="export_package"),
+    path("charts/<slug:name>.svg", views.chart_svg, name="chart_svg"),
+    path("charts/<slug:name>.csv", views.chart_csv, name="chart_csv"),
+    path("charts/<slug:name>/<slug:of>.svg", views.chart_svg, name="chart_svg"),
+    path("charts/<slug:name>/<slug:of>.csv", views.chart_csv, name="chart_csv"),
 ]

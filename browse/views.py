@@ -2,11 +2,14 @@
 each, or only the fragment that htmx asked for. A page whose data takes long to compute
 says which part is kept per state of the data and URL (`caching.cached`)."""
 
+from functools import partial
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
@@ -23,7 +26,7 @@ from responses.models import (
     without_demand,
 )
 
-from . import caching, export
+from . import caching, export, package
 from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
     GAPS,
@@ -227,11 +230,7 @@ def organisation(request, slug):
         "form": form,
         "rows": rows,
         "expand": expand,
-        "mix_chart": status_bars(
-            rows=[(organisation.name, organisation.status_mix)],
-            title=f"Status of {organisation.name}'s asks",
-            labelled=False,
-        ),
+        "mix_chart": _organisation_chart(organisation),
         "asks_total": organisation.asks_total,
         "documents": documents,
         "asked_documents": [document for document in documents if document.counts_asks],
@@ -242,6 +241,15 @@ def organisation(request, slug):
         "organisation_notes": list(OrganisationNote.objects.for_organisation(organisation)),
     }
     return _render(request, "browse/organisation.html", context, fragment="comparison")
+
+
+def _organisation_chart(organisation: Organisation) -> Chart:
+    """The organisation page's chart: all its asks by status, whatever the filters."""
+    return status_bars(
+        rows=[(organisation.name, organisation.status_mix)],
+        title=f"Status of {organisation.name}'s asks",
+        labelled=False,
+    )
 
 
 def _expanded(request) -> int | None:
@@ -334,47 +342,47 @@ def recommendation(request, ref):
 
 def what_happened(request):
     form = GovernmentFilterForm(request.GET)
-
-    def listed() -> dict:
-        everything = Recommendation.objects.with_government_statuses()
-        recommendations = list(
-            form.filter(everything.select_related("chapter", "report").with_stages())
-        )
-        pairs = list(everything.government_status_counts())
-        responses, responses_chart = _tally(
-            pairs, stage=Stage.GOVERNMENT_RESPONSE, label="Government response"
-        )
-        deliveries, deliveries_chart = _tally(
-            pairs, stage=Stage.DELIVERY, label="Furthest delivery"
-        )
-        return {
-            "recommendations_count": len(recommendations),
-            # Rendered once per state of the data, as the recommendations list is.
-            "table": render_to_string(
-                "browse/what_happened.html#table",
-                {"recommendations": recommendations, "sort": form.values.get("sort", "")},
-            ),
-            "total": sum(pair["recommendations"] for pair in pairs),
-            "responses": responses,
-            "responses_chart": responses_chart,
-            "deliveries": deliveries,
-            "deliveries_chart": deliveries_chart,
-            "gaps": [
-                (
-                    label,
-                    urlencode(filters),
-                    GovernmentFilterForm(filters).filter(everything).count(),
-                )
-                for label, filters in GAPS
-            ],
-            "chapters": list(Chapter.objects.select_related("report")),
-            "themes": list(Theme.objects.all()),
-        }
-
     # Every recommendation's stages are read and counted: once per state of the data.
-    found = caching.cached(request, compute=listed)
+    found = caching.cached(request, compute=partial(_what_happened, form))
     context = {"form": form, "none_found": NONE_FOUND, **found}
     return _render(request, "browse/what_happened.html", context, fragment="results")
+
+
+def _what_happened(form: GovernmentFilterForm) -> dict:
+    """What the what-happened page shows for `form`'s filters that takes long to compute:
+    the page and its charts' downloads keep it per state of the data."""
+    everything = Recommendation.objects.with_government_statuses()
+    recommendations = list(
+        form.filter(everything.select_related("chapter", "report").with_stages())
+    )
+    pairs = list(everything.government_status_counts())
+    responses, responses_chart = _tally(
+        pairs, stage=Stage.GOVERNMENT_RESPONSE, label="Government response"
+    )
+    deliveries, deliveries_chart = _tally(pairs, stage=Stage.DELIVERY, label="Furthest delivery")
+    return {
+        "recommendations_count": len(recommendations),
+        # Rendered once per state of the data, as the recommendations list is.
+        "table": render_to_string(
+            "browse/what_happened.html#table",
+            {"recommendations": recommendations, "sort": form.values.get("sort", "")},
+        ),
+        "total": sum(pair["recommendations"] for pair in pairs),
+        "responses": responses,
+        "responses_chart": responses_chart,
+        "deliveries": deliveries,
+        "deliveries_chart": deliveries_chart,
+        "gaps": [
+            (
+                label,
+                urlencode(filters),
+                GovernmentFilterForm(filters).filter(everything).count(),
+            )
+            for label, filters in GAPS
+        ],
+        "chapters": list(Chapter.objects.select_related("report")),
+        "themes": list(Theme.objects.all()),
+    }
 
 
 def _tally(pairs: list[dict], *, stage: Stage, label: str) -> tuple[list[tuple], Chart]:
@@ -502,3 +510,72 @@ def export_matrix(request):
     form = AskFilterForm(request.GET)
     by = export.ExportOptionsForm(request.GET).values["by"]
     return _csv_response(request, export.matrix_table(form=form, by=by), form.values)
+
+
+def export_package(request):
+    taken = timezone.now()
+    response = StreamingHttpResponse(
+        package.package_chunks(date=taken.date()), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, package.filename(date=taken.date())
+    )
+    response[export.SNAPSHOT_HEADER] = taken.isoformat(timespec="seconds")
+    return response
+
+
+# Charts to download
+
+
+# The charts of the overview and of the what-happened page, by the name in their URL: the
+# page (its URL name, and what it computes) and the chart's key in what it computes.
+PAGE_CHARTS = {
+    "overview-status": ("home", _overview, "mix_chart"),
+    "overview-organisations": ("home", _overview, "organisations_chart"),
+    "overview-chain": ("home", _overview, "chain_chart"),
+    "what-happened-responses": ("what_happened", None, "responses_chart"),
+    "what-happened-deliveries": ("what_happened", None, "deliveries_chart"),
+}
+
+
+def _downloaded_chart(request, name: str, of: str | None) -> Chart:
+    """The chart `name` (of the organisation `of`) as its page draws it, from what that
+    page computed for the same query string, or computing it for the page."""
+    if of is not None:
+        if name != "organisation":
+            raise Http404("No chart has that name.")
+        organisation = get_object_or_404(Organisation.objects.with_status_counts(), slug=of)
+        return _organisation_chart(organisation)
+    if name not in PAGE_CHARTS:
+        raise Http404("No chart has that name.")
+    page, compute, key = PAGE_CHARTS[name]
+    compute = compute or partial(_what_happened, GovernmentFilterForm(request.GET))
+    return caching.cached(request, compute=compute, path=reverse(page))[key]
+
+
+def _chart_filename(name: str, of: str | None, extension: str) -> str:
+    """`carereview-chart-organisation-become-2026-11-30.svg`: which chart, taken when."""
+    parts = ["carereview", "chart", name, of or ""]
+    stem = "-".join(part for part in parts if part)
+    return f"{stem}-{timezone.now().date().isoformat()}.{extension}"
+
+
+def chart_svg(request, name: str, of: str | None = None):
+    chart = _downloaded_chart(request, name, of)
+    response = HttpResponse(chart.standalone_svg(), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _chart_filename(name, of, "svg")
+    )
+    return response
+
+
+def chart_csv(request, name: str, of: str | None = None):
+    chart = _downloaded_chart(request, name, of)
+    table = export.Table(name=name, columns=chart.columns, rows=chart.rows)
+    response = HttpResponse(
+        "".join(export.csv_chunks(table)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, _chart_filename(name, of, "csv")
+    )
+    return response

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -154,3 +155,27 @@ def filter_select(form, name: str, items=None, value: str = "pk", truncate: int 
             for option, text in options
         ],
     }
+
+
+@register.simple_tag(takes_context=True)
+def chart_downloads(context, chart, name: str, of: str = ""):
+    """Links beside `chart` to download it as an SVG file and the numbers it draws as
+    CSV (`browse.views.chart_svg`, `chart_csv`), with the page's query string, so that the
+    page's own chart, computed once for both, is the one downloaded. `of` names the
+    organisation of an organisation's chart."""
+    args = [name, of] if of else [name]
+    query = context["request"].GET.urlencode()
+    suffix = f"?{query}" if query else ""
+    return format_html(
+        '<p class="govuk-body-s app-chart-downloads">'
+        '<a class="govuk-link" href="{}{}" download>Download as SVG'
+        '<span class="govuk-visually-hidden">: {}</span></a> · '
+        '<a class="govuk-link" href="{}{}" download>Its data as CSV'
+        '<span class="govuk-visually-hidden">: {}</span></a></p>',
+        reverse("chart_svg", args=args),
+        suffix,
+        chart.title,
+        reverse("chart_csv", args=args),
+        suffix,
+        chart.title,
+    )
