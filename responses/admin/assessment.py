@@ -24,6 +24,7 @@ from .common import (
     may_judge,
     protected_refusal,
     stale_refusal,
+    utf8_text,
 )
 
 
@@ -38,12 +39,14 @@ class JudgementForm(forms.Form):
     rationale = forms.CharField(
         required=False,
         max_length=limits.NOTE_CHARS,
+        validators=[utf8_text],
         widget=forms.Textarea,
         help_text=Assessment._meta.get_field("rationale").help_text,
     )
     note = forms.CharField(
         required=False,
         max_length=limits.NOTE_CHARS,
+        validators=[utf8_text],
         widget=forms.Textarea,
         help_text=Assessment._meta.get_field("note").help_text,
     )
@@ -56,6 +59,7 @@ class JudgementForm(forms.Form):
         required=False,
         # The length of the history's change reason.
         max_length=100,
+        validators=[utf8_text],
         label="Reason for the change",
         help_text="Kept in the history.",
     )
@@ -107,6 +111,7 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         # As typed, or as stored: saving a judgement unchanged leaves its quotes unchanged.
         strip=False,
+        validators=[utf8_text],
         help_text=Evidence._meta.get_field("quote").help_text,
     )
 
