@@ -30,7 +30,13 @@ def read_text(path: Path, *, largest: int) -> tuple[str, list[Error]]:
     if size > largest:
         return "", [(0, _too_large(size, largest))]
     with path.open("rb") as opened:
-        raw = opened.read(largest + 1)
+        return decode(opened.read(largest + 1), largest=largest)
+
+
+def decode(raw: bytes, *, largest: int) -> tuple[str, list[Error]]:
+    """The text of a file read as `raw` bytes (at most `largest` + 1 of them), as
+    `read_text` gives it, or "" and why it is refused; for a file that is not on disk, such
+    as an upload."""
     if len(raw) > largest:
         return "", [(0, _too_large(len(raw), largest))]
     try:

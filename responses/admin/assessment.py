@@ -1,5 +1,8 @@
 """Judging an ask in admin, on a page of its own that writes through `assessments.record`
-once; assessments and their evidence otherwise to read, with their history."""
+once; judgements brought back from asks.csv (`round_trip`); assessments and their evidence
+otherwise to read, with their history."""
+
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +20,7 @@ from recommendations.models import Recommendation
 
 from .. import assessments, limits, rules
 from ..models import Ask, Assessment, Evidence, JudgedBy, Status
+from . import round_trip
 from .common import (
     STALE_THEN,
     admin_url,
@@ -197,7 +201,14 @@ class AssessmentAdmin(HistoryToReadOnly):
             self.admin_site.admin_view(self.judge_view),
             name="responses_assessment_judge",
         )
-        return [judge, *super().get_urls()]
+        upload = path(
+            "import/",
+            self.admin_site.admin_view(
+                partial(round_trip.import_view, model_admin=self, kind=round_trip.ASKS)
+            ),
+            name="responses_assessment_import",
+        )
+        return [judge, upload, *super().get_urls()]
 
     def judge_view(self, request, ask_id: int):
         """Judge an ask: its status, whose judgement it is, why, and the evidence. A save
