@@ -33,12 +33,13 @@ def read_text(path: Path, *, largest: int) -> tuple[str, list[Error]]:
         return decode(opened.read(largest + 1), largest=largest)
 
 
-def decode(raw: bytes, *, largest: int) -> tuple[str, list[Error]]:
-    """The text of a file read as `raw` bytes (at most `largest` + 1 of them), as
-    `read_text` gives it, or "" and why it is refused; for a file that is not on disk, such
-    as an upload."""
-    if len(raw) > largest:
-        return "", [(0, _too_large(len(raw), largest))]
+def decode(raw: bytes, *, largest: int, size: int = 0) -> tuple[str, list[Error]]:
+    """The text of a file read as `raw` bytes (at most `largest` + 1 of them) whose size
+    is `size` or more, as `read_text` gives it, or "" and why it is refused; for a file
+    that is not on disk too, such as an upload."""
+    size = max(size, len(raw))
+    if size > largest:
+        return "", [(0, _too_large(size, largest))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:

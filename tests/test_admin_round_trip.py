@@ -9,10 +9,11 @@ import re
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from recommendations.models import GovernmentStage
+from responses import limits
 from responses.assessments import record
 from responses.csv_format import ASK_COLUMNS, STAGE_COLUMNS
 from responses.management.commands import import_assessments as command
@@ -214,6 +215,27 @@ def test_a_file_not_in_utf8_is_refused_as_the_command_refuses_it(editor_client, 
     response = _preview(editor_client, "ask_id\ncaf\xe9\n".encode("latin-1"))
 
     assert response.context["errors"] == [(2, "the file is not UTF-8 text; save it as CSV UTF-8.")]
+
+
+def test_a_file_over_the_limit_is_refused_as_the_command_refuses_it(
+    editor_client, asks, monkeypatch, tmp_path
+):
+    content = _edited_asks(editor_client, asks)
+    monkeypatch.setattr(limits, "ASSESSMENTS_FILE_BYTES", len(content) - 1)
+    path = tmp_path / "asks.csv"
+    path.write_bytes(content)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_assessments", str(path), stdout=io.StringIO(), stderr=err)
+
+    response = _preview(editor_client, content)
+
+    [(line, message)] = response.context["errors"]
+    assert (line, message) == (
+        0,
+        f"the file is {len(content):,} bytes; the largest accepted is {len(content) - 1:,} bytes.",
+    )
+    assert err.getvalue() == f"{path}: {message}\n"
 
 
 def test_a_stale_preview_is_refused_and_applies_nothing(editor_client, editor, asks):

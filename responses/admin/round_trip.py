@@ -42,13 +42,18 @@ class Kind:
 
     slug: str
     name: str
-    largest: int
+    # The name of its limit in `limits`, read when a file is read.
+    limit: str
     record: str
     plural: str
     changelist: str
     permissions: tuple[str, ...]
     plan: Callable
     apply: Callable
+
+    @property
+    def largest(self) -> int:
+        return getattr(limits, self.limit)
 
 
 def _plan_asks(text: str, *, force: bool):
@@ -74,7 +79,7 @@ def _opened(text: str) -> io.StringIO:
 ASKS = Kind(
     slug="asks",
     name="asks.csv",
-    largest=limits.ASSESSMENTS_FILE_BYTES,
+    limit="ASSESSMENTS_FILE_BYTES",
     record="ask",
     plural="asks",
     changelist="admin:responses_assessment_changelist",
@@ -85,7 +90,7 @@ ASKS = Kind(
 STAGES = Kind(
     slug="stages",
     name="stages.csv",
-    largest=limits.STAGES_FILE_BYTES,
+    limit="STAGES_FILE_BYTES",
     record="stage record",
     plural="stage records",
     changelist="admin:recommendations_governmentstage_changelist",
@@ -148,8 +153,8 @@ def import_view(request, *, model_admin, kind: Kind):
 
 def _read(upload, *, kind: Kind) -> tuple[str, str, list]:
     """The upload's text, its SHA-256 and why it is refused, as the commands read a file."""
-    raw = upload.read(kind.largest + 1)
-    text, errors = decode(raw, largest=kind.largest)
+    raw = upload.read(kind.largest + 1) if upload.size <= kind.largest else b""
+    text, errors = decode(raw, largest=kind.largest, size=upload.size)
     return text, hashlib.sha256(raw).hexdigest(), errors
 
 
