@@ -133,7 +133,6 @@ def import_assessments(
     `round_trip.DataChanged`, changing nothing, if the data changed since. `progress` is
     called with how many changed asks are recorded, and of how many, after each.
     """
-    judgement = None
     try:
         with transaction.atomic():
             if expected_version is not None:
