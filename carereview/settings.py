@@ -14,6 +14,9 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+# Constants only, importing nothing: the request limits below follow the documented ones.
+from responses import limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -190,6 +193,13 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Django refuses a larger request before any view sees it (2.5 MB by default, which a
+# document of 3,000,000 characters exceeds). Set from the documented limits, so that admin
+# accepts every document within them (responses/limits.py says how the figure is reached);
+# carereview.views.bad_request names the limit to whoever exceeds it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = limits.REQUEST_BYTES
+CAREREVIEW_DOCUMENT_TEXT_CHARS = limits.DOCUMENT_TEXT_CHARS
 
 # Security headers, on every response in every environment.
 X_FRAME_OPTIONS = "DENY"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("browse.urls")),
 ]
 
+handler400 = "carereview.views.bad_request"
 handler500 = "carereview.views.server_error"

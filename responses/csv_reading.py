@@ -30,9 +30,16 @@ def read_text(path: Path, *, largest: int) -> tuple[str, list[Error]]:
     if size > largest:
         return "", [(0, _too_large(size, largest))]
     with path.open("rb") as opened:
-        raw = opened.read(largest + 1)
-    if len(raw) > largest:
-        return "", [(0, _too_large(len(raw), largest))]
+        return decode(opened.read(largest + 1), largest=largest)
+
+
+def decode(raw: bytes, *, largest: int, size: int = 0) -> tuple[str, list[Error]]:
+    """The text of a file read as `raw` bytes (at most `largest` + 1 of them) whose size
+    is `size` or more, as `read_text` gives it, or "" and why it is refused; for a file
+    that is not on disk too, such as an upload."""
+    size = max(size, len(raw))
+    if size > largest:
+        return "", [(0, _too_large(size, largest))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from recommendations.validators import web_address
 
-from . import limits
+from . import limits, rules
 from .models import DatePrecision, DocumentKind, Organisation, OrganisationKind, ResponseDocument
 
 SUFFIXES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html"}
@@ -107,9 +107,12 @@ def read_text(*, path: Path) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportRefused(
-            f"{path.name} is not UTF-8 text (byte {error.start:,} is not UTF-8); "
-            "save it as UTF-8 and try again."
+            rules.not_utf8(path.name, where=f"byte {error.start:,} is not UTF-8")
         ) from None
+    try:
+        rules.check_is_utf8_text(text, what=path.name)
+    except ValidationError as error:
+        raise ImportRefused(error.messages[0]) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if kind == "html":
         text = text_of_html(text)

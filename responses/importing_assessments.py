@@ -11,7 +11,7 @@ is recorded through `assessments.record`, all in one transaction or none.
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -21,7 +21,7 @@ from django.db import transaction
 
 from recommendations.models import Recommendation
 
-from . import limits, rules
+from . import limits, round_trip, rules
 from .assessments import record
 from .csv_format import ASK_HEADERS
 from .csv_reading import Error, message, read_rows, read_text, shown
@@ -43,10 +43,14 @@ class Judgement:
 
 @dataclass(frozen=True)
 class Change:
+    """An ask whose judgement the file changes: its status `before` and `after`, and each
+    value that changes as (name, before, after), the evidence a link a line."""
+
     ask_id: int
     line: int
     before: str
     after: str
+    fields: tuple[tuple[str, str, str], ...] = ()
 
 
 # Ask ids are 64-bit integers in the database; a larger number is no ask, not an overflow.
@@ -63,7 +67,12 @@ class ImportResult:
 
 
 def import_assessments_file(
-    *, path: Path, force: bool = False, user=None, reason: str = ""
+    *,
+    path: Path,
+    force: bool = False,
+    user=None,
+    reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Apply the judgements in the asks.csv at `path`, as `import_assessments` does, after
     refusing a file larger than `limits.ASSESSMENTS_FILE_BYTES` or not in UTF-8 (with or
@@ -72,12 +81,44 @@ def import_assessments_file(
     if errors:
         return ImportResult(errors=errors)
     return import_assessments(
-        file=io.StringIO(text, newline=""), force=force, user=user, reason=reason
+        file=io.StringIO(text, newline=""),
+        force=force,
+        user=user,
+        reason=reason,
+        progress=progress,
     )
 
 
+@dataclass
+class Plan:
+    """What importing a file would do, computed without writing: its errors (then it
+    would do nothing), each change, how many asks it leaves alone, and the writes."""
+
+    errors: list[Error] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    # (judgement, ask, evidence as (recommendation, quote) pairs), a change's each
+    writes: list = field(default_factory=list)
+
+
+def plan_assessments(*, file: IO[str], force: bool = False) -> Plan:
+    """What `import_assessments` would do with `file`, writing nothing: admin's preview
+    shows it, and the import applies it."""
+    judgements, read_errors = _read(file)
+    plan = _plan(judgements, force=force)
+    if read_errors or plan.errors:
+        return Plan(errors=sorted(read_errors + plan.errors))
+    return plan
+
+
 def import_assessments(
-    *, file: IO[str], force: bool = False, user=None, reason: str = ""
+    *,
+    file: IO[str],
+    force: bool = False,
+    user=None,
+    reason: str = "",
+    expected_version: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Apply the judgements in `file` (asks.csv opened as text with `newline=""`).
 
@@ -88,15 +129,18 @@ def import_assessments(
     such an ask is an error.
     With any error nothing changes and the result lists every error with its line;
     otherwise every changed ask is recorded with `user` and `reason`, in one transaction.
+    With `expected_version` (the data version a preview was computed at), raises
+    `round_trip.DataChanged`, changing nothing, if the data changed since. `progress` is
+    called with how many changed asks are recorded, and of how many, after each.
     """
-    judgements, read_errors = _read(file)
-    planned, plan_errors, unchanged = _plan(judgements, force=force)
-    if read_errors or plan_errors:
-        return ImportResult(errors=sorted(read_errors + plan_errors))
-    changes = []
     try:
         with transaction.atomic():
-            for judgement, ask, evidence, before in planned:
+            if expected_version is not None:
+                round_trip.check_unchanged(expected_version)
+            plan = plan_assessments(file=file, force=force)
+            if plan.errors:
+                return ImportResult(errors=plan.errors)
+            for done, (judgement, ask, evidence) in enumerate(plan.writes, start=1):
                 record(
                     ask=ask,
                     status=judgement.status,
@@ -107,11 +151,12 @@ def import_assessments(
                     reason=reason,
                     force=force,
                 )
-                changes.append(Change(judgement.ask_id, judgement.line, before, judgement.status))
+                if progress:
+                    progress(done, len(plan.writes))
     except (rules.JudgementProtected, ValidationError) as error:
         # Something changed between checking and writing; the transaction undid it all.
         return ImportResult(errors=[(judgement.line, f"ask {judgement.ask_id}: {message(error)}")])
-    return ImportResult(changed=changes, unchanged=unchanged)
+    return ImportResult(changed=plan.changes, unchanged=plan.unchanged)
 
 
 def _read(file: IO[str]) -> tuple[list[Judgement], list[Error]]:
@@ -229,24 +274,44 @@ def _current(ask: Ask) -> tuple[str, str, str, frozenset]:
         assessment.status,
         assessment.judged_by,
         assessment.rationale,
-        frozenset((link.recommendation_id, link.quote) for link in assessment.evidence.all()),
+        frozenset((link.recommendation, link.quote) for link in assessment.evidence.all()),
     )
 
 
-def _plan(judgements: Iterable[Judgement], *, force: bool):
-    """For each judgement that changes its ask: the judgement, the ask, its evidence as
-    (recommendation, quote) pairs and its status before; the errors; how many are unchanged."""
+_NAMES = ("status", "judged_by", "rationale", "evidence")
+
+
+def _shown_evidence(links: frozenset) -> str:
+    """Links as asks.csv gives them, one a line in ref order: ref, then the quote."""
+    return "\n".join(sorted(f"{recommendation.ref}: {quote}" for recommendation, quote in links))
+
+
+def _differences(current: tuple, wanted: tuple) -> tuple[tuple[str, str, str], ...]:
+    """(name, before, after) for each value of a judgement that differs."""
+    return tuple(
+        (name, _shown_evidence(before), _shown_evidence(after))
+        if name == "evidence"
+        else (name, before, after)
+        for name, before, after in zip(_NAMES, current, wanted, strict=True)
+        if before != after
+    )
+
+
+def _plan(judgements: Iterable[Judgement], *, force: bool) -> Plan:
+    """The changes and writes for each judgement that changes its ask; the errors; how
+    many are unchanged."""
     judgements = list(judgements)
     asks = (
         Ask.objects.select_related("assessment")
-        .prefetch_related("assessment__evidence")
+        .prefetch_related("assessment__evidence__recommendation")
         .in_bulk([judgement.ask_id for judgement in judgements])
     )
     refs = {ref for judgement in judgements for ref, _, _ in judgement.links}
     by_ref: dict[str, list[Recommendation]] = {}
     for recommendation in Recommendation.objects.filter(ref__in=refs).select_related("report"):
         by_ref.setdefault(recommendation.ref, []).append(recommendation)
-    planned, errors, unchanged = [], [], 0
+    plan = Plan()
+    errors = plan.errors
     for judgement in judgements:
         ask = asks.get(judgement.ask_id)
         if ask is None:
@@ -268,14 +333,9 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
                 else:
                     evidence.append((found[0], quote))
         current = _current(ask)
-        wanted = (
-            judgement.status,
-            judgement.judged_by,
-            judgement.rationale,
-            frozenset((recommendation.pk, quote) for recommendation, quote in evidence),
-        )
+        wanted = (judgement.status, judgement.judged_by, judgement.rationale, frozenset(evidence))
         if wanted == current:
-            unchanged += 1
+            plan.unchanged += 1
             continue
         try:
             rules.check_may_replace(
@@ -287,5 +347,14 @@ def _plan(judgements: Iterable[Judgement], *, force: bool):
             hint = " Use --force to replace it." if error.forceable else ""
             errors.append((judgement.line, message(error) + hint))
             continue
-        planned.append((judgement, ask, evidence, current[0]))
-    return planned, errors, unchanged
+        plan.writes.append((judgement, ask, evidence))
+        plan.changes.append(
+            Change(
+                judgement.ask_id,
+                judgement.line,
+                current[0],
+                judgement.status,
+                _differences(current, wanted),
+            )
+        )
+    return plan

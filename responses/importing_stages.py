@@ -37,8 +37,8 @@ from recommendations.models import (
 )
 from recommendations.validators import web_address
 
-from . import limits
-from .csv_format import STAGE_COLUMNS, lines, read_partial_date
+from . import limits, round_trip
+from .csv_format import STAGE_COLUMNS, lines, partial_date, read_partial_date
 from .csv_reading import Error, Row, message, read_rows, read_text, shown
 
 # A stage record's own values, as the file gives them and the model holds them.
@@ -66,12 +66,28 @@ class StageRow:
 
 @dataclass(frozen=True)
 class Change:
-    """A record the import changed (`changed` names what) or added (`changed` empty)."""
+    """A record the import changed (`changed` names what) or added (`changed` empty; its
+    `stage_id` None until it is). `fields` gives each value that changes, as (name,
+    before, after), the quotes a line each with their sources."""
 
-    stage_id: int
+    stage_id: int | None
     line: int
     ref: str
     changed: tuple[str, ...]
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass
+class Plan:
+    """What importing a file would do, computed without writing: its errors (then it
+    would do nothing), each change and addition in the file's order, how many records it
+    leaves alone, and the writes."""
+
+    errors: list[Error] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    # (row, its record as stored or None for a new one, the names of what changes)
+    writes: list = field(default_factory=list)
 
 
 @dataclass
@@ -94,7 +110,20 @@ def import_stages_file(*, path: Path, user, reason: str) -> ImportResult:
     return import_stages(file=io.StringIO(text, newline=""), user=user, reason=reason)
 
 
-def import_stages(*, file: IO[str], user, reason: str) -> ImportResult:
+def plan_stages(*, file: IO[str]) -> Plan:
+    """What `import_stages` would do with `file`, writing nothing: admin's preview shows
+    it, and the import applies it. Call in a transaction: it locks the records it names
+    until the transaction ends."""
+    rows, errors = _read(file)
+    plan = _plan(rows)
+    if errors or plan.errors:
+        return Plan(errors=sorted(errors + plan.errors))
+    return plan
+
+
+def import_stages(
+    *, file: IO[str], user, reason: str, expected_version: int | None = None
+) -> ImportResult:
     """Apply the stage records in `file` (stages.csv opened as text with `newline=""`).
 
     Every row is checked first: the header, that stage_id names a record of the row's
@@ -104,16 +133,19 @@ def import_stages(*, file: IO[str], user, reason: str) -> ImportResult:
     With any error nothing changes and the result lists every error with its line;
     otherwise, in one transaction, each record whose values or quotes differ from the
     file's is updated and each new row added, with `user` and `reason` in the history.
+    With `expected_version` (the data version a preview was computed at), raises
+    `round_trip.DataChanged`, changing nothing, if the data changed since.
     """
-    rows, errors = _read(file)
     line = 0
     try:
         with transaction.atomic():
-            planned, plan_errors, unchanged = _plan(rows)
-            if errors or plan_errors:
-                return ImportResult(errors=sorted(errors + plan_errors))
-            result = ImportResult(unchanged=unchanged)
-            for row, stage, changed in planned:
+            if expected_version is not None:
+                round_trip.check_unchanged(expected_version)
+            plan = plan_stages(file=file)
+            if plan.errors:
+                return ImportResult(errors=plan.errors)
+            result = ImportResult(unchanged=plan.unchanged)
+            for row, stage, changed in plan.writes:
                 line = row.line
                 change = _write(row, stage, changed, user=user, reason=reason)
                 (result.changed if change.changed else result.added).append(change)
@@ -258,9 +290,9 @@ def _too_long(name: str, text: str) -> str:
 
 
 def _plan(rows: list[StageRow]):
-    """For each row that changes or adds a record: the row, its record as stored, locked
-    (None for a new one), and what differs; the errors; how many rows are unchanged. Call
-    in a transaction."""
+    """For each row that changes or adds a record, the change and the write: the row, its
+    record as stored, locked (None for a new one), and what differs; the errors; how many
+    rows are unchanged. Call in a transaction."""
     by_ref: dict[str, list[Recommendation]] = {}
     refs = {row.ref for row in rows}
     for recommendation in Recommendation.objects.filter(ref__in=refs).select_related("report"):
@@ -277,10 +309,15 @@ def _plan(rows: list[StageRow]):
         for stage in GovernmentStage.objects.filter(recommendation__in=gaining)
     }
     adding: dict[tuple, int] = {}
-    planned, errors, unchanged = [], [], 0
+    plan = Plan()
 
     def refuse(row: StageRow, text: str) -> None:
-        errors.append((row.line, text))
+        plan.errors.append((row.line, text))
+
+    def change(row: StageRow, stage: GovernmentStage | None, changed: tuple[str, ...]) -> None:
+        plan.writes.append((row, stage, changed))
+        fields = _shown_changes(row, stage, changed)
+        plan.changes.append(Change(stage and stage.pk, row.line, row.ref, changed, fields))
 
     for row in rows:
         found = by_ref.get(row.ref, [])
@@ -305,7 +342,7 @@ def _plan(rows: list[StageRow]):
                 refuse(row, f"line {adding[identity]} adds the same stage record.")
             else:
                 adding[identity] = row.line
-                planned.append((row, None, ()))
+                change(row, None, ())
             continue
         stage = stages.get(row.stage_id)
         if stage is None:
@@ -318,10 +355,37 @@ def _plan(rows: list[StageRow]):
                 "old record in admin.",
             )
         elif changed := _differences(row, stage):
-            planned.append((row, stage, changed))
+            change(row, stage, changed)
         else:
-            unchanged += 1
-    return planned, errors, unchanged
+            plan.unchanged += 1
+    return plan
+
+
+def _shown_changes(
+    row: StageRow, stage: GovernmentStage | None, changed: tuple[str, ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """(name, before, after) for each value that `changed` names, or every value of a new
+    record (`stage` None), as stages.csv writes them."""
+    names = changed or (*FIELDS, "quotes")
+    shown = []
+    for name in names:
+        if name == "quotes":
+            before = _shown_quotes(
+                [(quote.text, quote.url) for quote in stage.quotes.all()] if stage else []
+            )
+            after = _shown_quotes(row.quotes)
+        elif name == "date":
+            before = partial_date(stage.date, stage.date_precision) if stage else ""
+            after = partial_date(row.values["date"], row.values["date_precision"])
+        else:
+            before, after = (getattr(stage, name) if stage else ""), row.values[name]
+        if before != after:
+            shown.append((name, before, after))
+    return tuple(shown)
+
+
+def _shown_quotes(quotes: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{text} ({url})" for text, url in quotes)
 
 
 def _identity(stage: GovernmentStage) -> tuple:

@@ -12,6 +12,14 @@ larger is a wrong file or an attack, and would make every page that shows it slo
 DOCUMENT_FILE_BYTES = 5_000_000
 DOCUMENT_TEXT_CHARS = 5_000_000
 
+# The most a request to carereview may carry besides files (Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE, set from this in settings), so that admin accepts every
+# document within DOCUMENT_TEXT_CHARS: its text at 4 bytes a character, UTF-8's most, as
+# admin's document and split forms post it (multipart sends a field's bytes as they are,
+# where form-encoding would take up to 12 a character), and 1,000,000 bytes over for the
+# rest of the form: title, notes and the asks inline.
+REQUEST_BYTES = 4 * DOCUMENT_TEXT_CHARS + 1_000_000
+
 # One ask quoted from a document: a sentence or a paragraph.
 ASK_TEXT_CHARS = 10_000
 

@@ -42,6 +42,28 @@ class StaleJudgement(Exception):
         )
 
 
+def not_utf8(what: str, *, where: str) -> str:
+    """How text that is not UTF-8 is refused, by importers and admin alike: `what` is
+    not, `where` shows it, and what to do."""
+    return f"{what} is not UTF-8 text ({where}); save it as UTF-8 and try again."
+
+
+def check_is_utf8_text(text: str, *, what: str) -> None:
+    """Text holds no U+FFFD, the replacement character: it stands for bytes that were not
+    UTF-8, put there when a form or a file was decoded leniently (Django decodes a form
+    so, and an editor may paste from a file that was). Importers refuse such bytes as they
+    read them; text that arrives already decoded is refused here, in the same words.
+    Nothing in the corpus holds one, so a genuine U+FFFD is refused too."""
+    if (index := text.find("\ufffd")) >= 0:
+        raise ValidationError(
+            not_utf8(
+                what,
+                where=f"character {index + 1:,} is U+FFFD, which stands for bytes that were not UTF-8",
+            ),
+            code="not_utf8",
+        )
+
+
 def check_ask_is_verbatim(*, text: str, document) -> None:
     """An ask is quoted exactly as it appears in its document's text."""
     if text not in document.text:

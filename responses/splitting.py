@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from . import limits, rules
 from .models import Ask, ResponseDocument
 
 # Shorter spans are headings, labels or scare quotes (‘Family Help’), not asks.
@@ -21,7 +22,9 @@ MIN_WORDS = 4
 TITLE_LENGTH = 80
 
 _MARKER = r"[ \t]*(?:[-*•·‣◦–—▪]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])[ \t]+"
-_LIST_ITEM = re.compile(rf"^{_MARKER}(?P<item>\S.*?)\s*$", re.MULTILINE)
+# The rest of the line; its trailing white space is stripped in Python, since a lazy
+# `.*?\s*$` would scan each run of white space again from every position within it.
+_LIST_ITEM = re.compile(rf"^{_MARKER}(?P<item>\S[^\n]*)", re.MULTILINE)
 _LEADING_MARKER = re.compile(_MARKER)
 # An apostrophe inside a word (children’s) does not close a ‘quote’.
 _QUOTED = re.compile(
@@ -89,14 +92,15 @@ def candidate_asks(*, text: str) -> list[Candidate]:
 
     def add(start: int, end: int, reason: str):
         span = text[start:end]
-        if _long_enough(span) and (start, end) not in found:
+        # A longer span could not be saved as an ask (limits.ASK_TEXT_CHARS).
+        if len(span) <= limits.ASK_TEXT_CHARS and _long_enough(span) and (start, end) not in found:
             found[(start, end)] = Candidate(start=start, end=end, text=span, reason=reason)
 
     for match in _LIST_ITEM.finditer(text):
         marker = match.group().lstrip()[:1]
         add(
             match.start("item"),
-            match.end("item"),
+            match.start("item") + len(match.group("item").rstrip()),
             "numbered line" if marker.isalnum() or marker == "(" else "bulleted line",
         )
     for match in _QUOTED.finditer(text):
@@ -139,6 +143,7 @@ def save_asks(*, document: ResponseDocument, asks: Sequence[tuple[str, str]]) ->
             text=text,
             title=title.strip() or short_title(text),
         )
+        rules.check_is_utf8_text(text, what=f"“{short_title(text)}”")
         ask.full_clean()
         ask.save()
         saved.append(ask)

@@ -19,11 +19,13 @@ from ..models import (
 )
 from .common import (
     OneKindOfLineBreak,
+    TypedText,
     admin_url,
     judged_message,
     may_judge,
     protected_refusal,
     stale_refusal,
+    utf8_text,
 )
 
 
@@ -40,7 +42,9 @@ class LinkForm(JudgeForm):
 
     recommendation = forms.ModelChoiceField(queryset=Recommendation.objects.all())
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in HEARD])
-    quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), strip=False)
+    quote = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), strip=False, validators=[utf8_text]
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -54,7 +58,7 @@ class LinkForm(JudgeForm):
 
 
 @admin.register(Ask)
-class AskAdmin(admin.ModelAdmin):
+class AskAdmin(TypedText, admin.ModelAdmin):
     form = OneKindOfLineBreak
     list_display = ["title", "document", "position", "status", "judged_by"]
     list_filter = [

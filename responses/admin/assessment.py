@@ -1,5 +1,8 @@
 """Judging an ask in admin, on a page of its own that writes through `assessments.record`
-once; assessments and their evidence otherwise to read, with their history."""
+once; judgements brought back from asks.csv (`round_trip`); assessments and their evidence
+otherwise to read, with their history."""
+
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +20,7 @@ from recommendations.models import Recommendation
 
 from .. import assessments, limits, rules
 from ..models import Ask, Assessment, Evidence, JudgedBy, Status
+from . import round_trip
 from .common import (
     STALE_THEN,
     admin_url,
@@ -24,6 +28,7 @@ from .common import (
     may_judge,
     protected_refusal,
     stale_refusal,
+    utf8_text,
 )
 
 
@@ -38,12 +43,14 @@ class JudgementForm(forms.Form):
     rationale = forms.CharField(
         required=False,
         max_length=limits.NOTE_CHARS,
+        validators=[utf8_text],
         widget=forms.Textarea,
         help_text=Assessment._meta.get_field("rationale").help_text,
     )
     note = forms.CharField(
         required=False,
         max_length=limits.NOTE_CHARS,
+        validators=[utf8_text],
         widget=forms.Textarea,
         help_text=Assessment._meta.get_field("note").help_text,
     )
@@ -56,6 +63,7 @@ class JudgementForm(forms.Form):
         required=False,
         # The length of the history's change reason.
         max_length=100,
+        validators=[utf8_text],
         label="Reason for the change",
         help_text="Kept in the history.",
     )
@@ -107,6 +115,7 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         # As typed, or as stored: saving a judgement unchanged leaves its quotes unchanged.
         strip=False,
+        validators=[utf8_text],
         help_text=Evidence._meta.get_field("quote").help_text,
     )
 
@@ -192,7 +201,14 @@ class AssessmentAdmin(HistoryToReadOnly):
             self.admin_site.admin_view(self.judge_view),
             name="responses_assessment_judge",
         )
-        return [judge, *super().get_urls()]
+        upload = path(
+            "import/",
+            self.admin_site.admin_view(
+                partial(round_trip.import_view, model_admin=self, kind=round_trip.ASKS)
+            ),
+            name="responses_assessment_import",
+        )
+        return [judge, upload, *super().get_urls()]
 
     def judge_view(self, request, ask_id: int):
         """Judge an ask: its status, whose judgement it is, why, and the evidence. A save

@@ -54,3 +54,19 @@ class OneKindOfLineBreak(forms.ModelForm):
 
     def clean_text(self):
         return self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def utf8_text(value: str) -> None:
+    """A form field's validator: `rules.check_is_utf8_text`, for what an editor typed."""
+    rules.check_is_utf8_text(value, what="What you entered")
+
+
+class TypedText:
+    """For a ModelAdmin or an inline: each of its text fields refuses what was not UTF-8
+    (Django decodes a form leniently, bad bytes becoming U+FFFD), as the importers do."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.CharField):
+            field.validators.append(utf8_text)
+        return field

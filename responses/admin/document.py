@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -17,10 +18,15 @@ from ..models import (
     Ask,
     ResponseDocument,
 )
-from .common import HTTPS_URLS, OneKindOfLineBreak, admin_url, may_judge
+from .common import HTTPS_URLS, OneKindOfLineBreak, TypedText, admin_url, may_judge, utf8_text
+
+# A document near the longest accepted offers some ten thousand candidates: all on one page
+# were 13 MB of HTML and half a minute to render, and more fields than Django accepts in a
+# request. A page of them is a few hundred kilobytes, 3 fields each.
+CANDIDATES_A_PAGE = 50
 
 
-class AskInline(admin.TabularInline):
+class AskInline(TypedText, admin.TabularInline):
     model = Ask
     form = OneKindOfLineBreak
     fields = ["position", "text", "title", "restates"]
@@ -47,6 +53,7 @@ class SplitForm(forms.Form):
             title = forms.CharField(
                 required=False,
                 max_length=200,
+                validators=[utf8_text],
                 initial=candidate.default_title,
                 label=f"Title of candidate {index + 1}",
             )
@@ -83,9 +90,17 @@ class SplitForm(forms.Form):
         ]
 
 
+class DocumentForm(OneKindOfLineBreak):
+    def is_multipart(self):
+        # So the browser posts the text as its UTF-8 bytes, at most 4 a character, where
+        # form-encoding takes up to 12: limits.REQUEST_BYTES, Django's request limit,
+        # counts on it.
+        return True
+
+
 @admin.register(ResponseDocument)
-class ResponseDocumentAdmin(admin.ModelAdmin):
-    form = OneKindOfLineBreak
+class ResponseDocumentAdmin(TypedText, admin.ModelAdmin):
+    form = DocumentForm
     list_display = ["title", "organisation", "kind", "published_display", "ask_count"]
     ordering = ["organisation__name", "published", "id"]
     list_filter = ["kind", "organisation"]
@@ -143,13 +158,19 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
         return [split, *super().get_urls()]
 
     def split_view(self, request, document_id: int):
-        """Candidate asks from the document's text; the ticked ones are saved together."""
+        """Candidate asks from the document's text, CANDIDATES_A_PAGE at a time; the ticked
+        ones of a page are saved together."""
         document = get_object_or_404(ResponseDocument, pk=document_id)
         if not request.user.has_perm("responses.add_ask"):
             raise PermissionDenied
         candidates = splitting.candidate_asks(text=document.text)
-        taken = set(document.asks.values_list("text", flat=True))
-        form = SplitForm(request.POST or None, candidates=candidates, taken=taken)
+        page = Paginator(candidates, CANDIDATES_A_PAGE).get_page(request.GET.get("page"))
+        taken = set(
+            document.asks.filter(
+                text__in=[candidate.text for candidate in page.object_list]
+            ).values_list("text", flat=True)
+        )
+        form = SplitForm(request.POST or None, candidates=page.object_list, taken=taken)
         if request.method == "POST" and form.is_valid():
             try:
                 saved = splitting.save_asks(document=document, asks=form.chosen())
@@ -168,6 +189,8 @@ class ResponseDocumentAdmin(admin.ModelAdmin):
             "document": document,
             "form": form,
             "rows": form.rows,
+            "page": page,
+            "candidate_count": f"{page.paginator.count:,}",
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/responses/responsedocument/split.html", context)

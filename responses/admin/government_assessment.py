@@ -14,7 +14,7 @@ from recommendations.admin import HistoryToReadOnly
 
 from .. import assessments, rules
 from ..models import GovernmentAssessment, NamedRecommendation
-from .common import STALE_THEN, protected_refusal, stale_refusal
+from .common import STALE_THEN, TypedText, protected_refusal, stale_refusal, utf8_text
 
 
 class GovernmentAssessmentForm(forms.ModelForm):
@@ -31,6 +31,7 @@ class GovernmentAssessmentForm(forms.ModelForm):
         required=False,
         # The length of the history's change reason.
         max_length=100,
+        validators=[utf8_text],
         label="Reason for the change",
         help_text="Kept in the history.",
     )
@@ -94,7 +95,7 @@ class NamedRecommendationFormSet(forms.BaseInlineFormSet):
                 form.add_error("named_as", error)
 
 
-class NamedRecommendationInline(admin.TabularInline):
+class NamedRecommendationInline(TypedText, admin.TabularInline):
     model = NamedRecommendation
     formset = NamedRecommendationFormSet
     fields = ["recommendation", "named_as"]
@@ -103,7 +104,7 @@ class NamedRecommendationInline(admin.TabularInline):
 
 
 @admin.register(GovernmentAssessment)
-class GovernmentAssessmentAdmin(HistoryToReadOnly):
+class GovernmentAssessmentAdmin(TypedText, HistoryToReadOnly):
     form = GovernmentAssessmentForm
     list_display = ["ask", "organisation", "status", "judged_by", "updated_at"]
     ordering = ["ask__document__organisation__name", "ask__document", "ask__position"]

@@ -11,7 +11,7 @@ import matching
 from ..models import (
     Organisation,
 )
-from .common import admin_url
+from .common import TypedText, admin_url
 
 
 class OrganisationForm(forms.ModelForm):
@@ -51,7 +51,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(TypedText, admin.ModelAdmin):
     form = OrganisationForm
     list_display = ["name", "kind", "document_count"]
     # Counting drops the model's own ordering; lists and autocomplete need one.

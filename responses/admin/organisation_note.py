@@ -6,6 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import OrganisationNote
+from .common import TypedText
 
 
 class OrganisationNoteForm(forms.ModelForm):
@@ -16,7 +17,7 @@ class OrganisationNoteForm(forms.ModelForm):
 
 
 @admin.register(OrganisationNote)
-class OrganisationNoteAdmin(SimpleHistoryAdmin):
+class OrganisationNoteAdmin(TypedText, SimpleHistoryAdmin):
     form = OrganisationNoteForm
     list_display = ["note", "organisation", "document"]
     list_filter = ["document__organisation"]
