@@ -28,3 +28,6 @@ timeout = 30
 graceful_timeout = 30
 # Seconds an idle kept-alive connection is held, waiting in the event loop, not a thread.
 keepalive = 5
+# gunicornc's control socket is one path per user by default, which two servers on one
+# machine (or the tests' servers) would fight over; nothing here uses it.
+control_socket_disable = True

@@ -93,6 +93,7 @@ def unavailable(request, error: BaseException | None = None) -> HttpResponse:
     # Here, not at the top: manage.py imports this module to explain a failure, and may
     # do so before Django's apps are ready.
     from django.contrib.auth.models import AnonymousUser
+
     outage.note(error)
     page = render_to_string("503.html", {"user": AnonymousUser()}, request=request)
     response = HttpResponse(page, status=503)
