@@ -53,7 +53,9 @@ class Gunicorn:
     DEBUG stays on only to spare a collectstatic per server (pages would otherwise need
     the hashed static files): nothing these tests look at depends on it."""
 
-    def __init__(self, *, database_url: str, log: Path, workers: int = 1, **environ: str):
+    def __init__(
+        self, *, database_url: str, log: Path, workers: int = 1, wait: bool = True, **environ: str
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -78,7 +80,11 @@ class Gunicorn:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_until(self._answers, what=f"gunicorn to answer; its log:\n{self.log_text()}")
+        if wait:
+            self.wait_until_answering()
+
+    def wait_until_answering(self) -> None:
+        wait_until(self._answers, what="gunicorn to answer")
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
