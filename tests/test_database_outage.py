@@ -4,6 +4,7 @@ sentence from a management command. The database is a PostgreSQL server of the t
 own, really stopped and started again under a real gunicorn."""
 
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -154,3 +155,24 @@ def test_a_failed_statement_on_a_working_connection_is_not_an_outage(db, fresh_o
 
     assert middleware.process_exception(request, timed_out) is None
     assert not fresh_outage.paused()
+
+
+def _settings_under(monkeypatch, **environ: str) -> dict:
+    """The settings module's names as it computes them with this environment."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "carereview" / "settings.py"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "checked"),
+    [
+        ({"CONN_MAX_AGE": "600"}, True),
+        ({"CONN_MAX_AGE": "0"}, False),
+        ({"CONN_MAX_AGE": "600", "CONN_HEALTH_CHECKS": "false"}, False),
+    ],
+)
+def test_kept_connections_are_checked_before_reuse_unless_turned_off(monkeypatch, environ, checked):
+    monkeypatch.delenv("CONN_HEALTH_CHECKS", raising=False)
+    database = _settings_under(monkeypatch, **environ)["DATABASES"]["default"]
+    assert database["CONN_HEALTH_CHECKS"] is checked

@@ -2,6 +2,8 @@
 backend, against a real redis-server (conftest's `redis_url`). A page one server computed
 is the other's too, and no server shows a page older than a write."""
 
+import runpy
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -9,7 +11,7 @@ from django.test import RequestFactory, override_settings
 
 from browse import caching
 from tests import factories
-from tests.servers import Gunicorn, database_url_of_the_tests, get
+from tests.servers import ROOT, Gunicorn, database_url_of_the_tests, get
 
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
@@ -92,3 +94,13 @@ def test_two_servers_share_pages_and_neither_shows_one_older_than_a_write(
         status, _, page = get(f"{server.url}/organisations/")
         assert status == 200
         assert "Written after" in page, f"{server.url} showed a page older than the write"
+
+
+def test_the_page_cache_is_in_redis_when_redis_url_is_set_and_in_memory_otherwise(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings_path = str(ROOT / "carereview" / "settings.py")
+    assert runpy.run_path(settings_path)["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    shared = runpy.run_path(settings_path)["CACHES"]["default"]
+    assert shared["BACKEND"] == REDIS_CACHE
+    assert shared["LOCATION"] == "redis://cache.internal:6379/0"
