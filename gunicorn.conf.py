@@ -9,6 +9,11 @@ holds one thread of many. Its main loop tells the arbiter it is alive every seco
 long its threads take, so `timeout` only restarts a worker that is stuck, and an export
 that takes minutes to download still finishes. Command-line options (`--workers`,
 `--bind`) override these.
+
+What threads do not do: gunicorn has no limit on the time a request's headers take once
+their first byte has come (a connection that sends nothing waits up to 5 s in a thread,
+then in the loop), so as many trickling clients as there are threads would still hold
+them all. In production the proxy (deploy/nginx.conf) passes on only whole requests.
 """
 
 import os
