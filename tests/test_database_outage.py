@@ -176,3 +176,21 @@ def test_kept_connections_are_checked_before_reuse_unless_turned_off(monkeypatch
     monkeypatch.delenv("CONN_HEALTH_CHECKS", raising=False)
     database = _settings_under(monkeypatch, **environ)["DATABASES"]["default"]
     assert database["CONN_HEALTH_CHECKS"] is checked
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_are_open_uncached_and_exempt_from_the_https_redirect(
+    client, db, settings, monkeypatch, path
+):
+    monkeypatch.delenv("DEBUG", raising=False)
+    production = _settings_under(monkeypatch, DJANGO_ENV="production", SECRET_KEY="test-key")
+    settings.CAREREVIEW_REQUIRE_LOGIN = True
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = production["SECURE_REDIRECT_EXEMPT"]
+
+    checked = client.get(path)
+
+    assert checked.status_code == 200
+    assert checked.content == b"ok\n"
+    assert "no-store" in checked["Cache-Control"]
+    assert client.get("/").status_code == 301, "pages are still redirected to HTTPS"
