@@ -12,12 +12,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from django.db import OperationalError
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from carereview import outage as outage_module
 from carereview.outage import DatabaseOutageMiddleware, without_database
+from carereview.views import server_error
 from ops import postgres
 from tests.servers import ROOT, Gunicorn, get, wait_until
 
@@ -194,3 +195,19 @@ def test_health_checks_are_open_uncached_and_exempt_from_the_https_redirect(
     assert checked.content == b"ok\n"
     assert "no-store" in checked["Cache-Control"]
     assert client.get("/").status_code == 301, "pages are still redirected to HTTPS"
+
+
+def test_a_connection_lost_outside_a_view_gets_the_503_page_too(db, fresh_outage, monkeypatch):
+    # As after a failed connection: the thread has none (a middleware looking up the
+    # signed-in user's session is the usual place).
+    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "connection", None)
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("connection failed: Connection refused")
+    except OperationalError:
+        response = server_error(request)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(outage_module.RETRY_AFTER_S)
+    assert "carereview is unavailable for a moment" in response.content.decode()
+    assert fresh_outage.paused()
