@@ -82,6 +82,19 @@ def report(stats_csv: Path) -> int:
     return int(rows[-1]["Failure Count"])
 
 
+def report_failures(failures_csv: Path, server_log: Path) -> None:
+    """Say what failed: locust's error for each kind of request, and the server's own
+    error lines."""
+    with failures_csv.open(newline="") as f:
+        for row in csv.DictReader(f):
+            print(f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}")
+    errors = [
+        line for line in server_log.read_text(errors="replace").splitlines() if "ERROR" in line
+    ]
+    if errors:
+        print("The server's error lines:", *errors[-20:], sep="\n  ")
+
+
 def report_server_times(path: Path) -> None:
     """Print what carereview spent on each request, queueing in front of it left out."""
     times = sorted(json.loads(path.read_text())) if path.exists() else []
@@ -157,6 +170,8 @@ def main() -> int:
             if locust.returncode not in (0, 1):
                 sys.exit(f"locust failed:\n{locust.stderr[-3000:]}")
             failures = report(Path(tmp) / "locust_stats.csv")
+            if failures:
+                report_failures(Path(tmp) / "locust_failures.csv", log)
             report_server_times(server_times)
         finally:
             stop(server)
