@@ -47,6 +47,7 @@ APT_INSTALL = $(SUDO) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive
 
 test: $(VENV)/.installed-test
 	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
+	@test -x /usr/bin/redis-server || $(APT_INSTALL) redis-server
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m ops.postgres -- $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
@@ -63,7 +64,7 @@ SERVE_STEPS = export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c "import secrets; pri
 	&& $(PY) manage.py migrate --noinput -v0 && $(PY) manage.py load_corpus \
 	&& { [ "$(SYNTHETIC)" = 0 ] || $(PY) manage.py seed_synthetic --clear --organisations $(SYNTHETIC) --seed 1; } \
 	&& $(PY) manage.py collectstatic --noinput -v0 \
-	&& exec $(PY) -m gunicorn carereview.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
+	&& exec $(PY) -m gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
 # Measured as served: DEBUG off, hashed static files, persistent connections.
 BENCH_STEPS = export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c "import secrets; print(secrets.token_hex(32))")}" \
 	&& $(PY) manage.py migrate --noinput -v0 && $(PY) manage.py load_corpus \

@@ -16,7 +16,17 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except (OperationalError, InterfaceError) as error:
+        from carereview.outage import database_address, first_line, is_connection_failure
+
+        if not is_connection_failure(error):
+            raise
+        # Every command, one sentence: where the database was looked for and why it failed.
+        sys.exit(f"Cannot reach the database at {database_address()}: {first_line(error)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ timeout. Only what is the same for every user may be cached: never a CSRF token,
 nonce or anything about the signed-in user.
 
 Each process has its own cache (settings.CACHES): every gunicorn worker computes a page
-once per state of the data.
+once per state of the data. With REDIS_URL every process of every app server shares one
+Redis: the keys are short ASCII, and the values (a page's data or rendered rows, pickled)
+a few hundred kilobytes at most.
 """
 
 import hashlib

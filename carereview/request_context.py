@@ -5,18 +5,22 @@ Django's apps are ready: nothing here may import models.)"""
 import contextvars
 import logging
 import secrets
+import time
 
 _request = contextvars.ContextVar("request", default=None)
 
 
 class RequestIdMiddleware:
     """Give each request a short random id: in the `X-Request-ID` header, on the error
-    page as a reference to quote, and in every log line written while it runs."""
+    page as a reference to quote, and in every log line written while it runs. Say too,
+    in `Server-Timing`, how long carereview took to answer (to the first byte of a
+    streamed export), so a load test can tell time in the server from time queued."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        started = time.perf_counter()
         request.id = secrets.token_hex(6)
         token = _request.set(request)
         try:
@@ -24,6 +28,7 @@ class RequestIdMiddleware:
         finally:
             _request.reset(token)
         response["X-Request-ID"] = request.id
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
 

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "carereview.middleware.ContentSecurityPolicyMiddleware",
     # Serves static files ahead of sessions, auth and views, so no separate web server is needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may read the database: a 503 page while it is unreachable.
+    "carereview.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,13 +123,20 @@ if not database_url:
         "`python -m ops.postgres -- COMMAND...`, which start PostgreSQL and set it; or set "
         "DATABASE_URL to a PostgreSQL database, e.g. postgres://user:password@host:5432/name."
     )
+conn_max_age = int(os.environ.get("CONN_MAX_AGE", "0"))
 DATABASES = {
     "default": dj_database_url.parse(
         database_url,
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
+        conn_max_age=conn_max_age,
+        # A kept connection is checked before a request reuses it, so one that a database
+        # restart broke is replaced at once rather than failing that request.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", conn_max_age > 0),
     )
 }
+# An unreachable host fails in seconds rather than holding a thread for minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -143,6 +152,16 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 300},
     }
 }
+# With several app servers, one Redis shared by all of them: a page is computed once per
+# state of the data for the whole site. Redis has no entry limit of its own here: give it
+# `maxmemory` and `maxmemory-policy allkeys-lru` (README, "Several app servers").
+redis_url = os.environ.get("REDIS_URL", "")
+if redis_url:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url,
+        "TIMEOUT": 24 * 3600,
+    }
 
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username and address are locked out, before any password check.
@@ -232,6 +251,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A load balancer checks the app servers directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     if env_bool("BEHIND_PROXY", False):
         # The proxy terminates TLS and says so; without a proxy this header could be forged.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

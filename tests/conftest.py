@@ -1,4 +1,5 @@
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,39 @@ def refused_by_csp(page) -> list[str]:
 
     page.on("console", note)
     return refusals
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throwaway redis-server for the session, on a free port, keeping nothing on disk;
+    its URL. Stopped when the session ends."""
+    import redis
+
+    from tests.servers import free_port, wait_until
+
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+        + ["--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+
+    def answers() -> bool:
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, what="redis-server to answer")
+        yield url
+    finally:
+        client.close()
+        server.terminate()
+        server.wait()

@@ -3,13 +3,16 @@
     python tests/load/loadtest.py --host http://127.0.0.1:8765 -- make serve PORT=8765
 
 Starts the server command, waits until it answers, runs locust headless from this second
-process (tests/load/locustfile.py) with the clients and duration given, prints requests/s,
-the 50th/95th/99th percentile response times and the errors per request kind, then stops
-the server. Exits non-zero if any request failed.
+process (tests/load/locustfile.py) with the clients and duration given, and the slow
+clients beside them, prints requests/s, the 50th/95th/99th percentile response times and
+the errors per request kind, and the time carereview spent on each request (its
+`Server-Timing`), each beside its target or reference; then stops the server. Exits
+non-zero if any request failed.
 """
 
 import argparse
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +24,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SERVER_START_TIMEOUT_S = 900
+# locustfile.py's slow clients (their fixed_count), added to the clients asked for.
+SLOW_CLIENTS = 4
+# Server time per request on the main of issue 15 (2 workers, 200 organisations).
+SERVER_MS_REFERENCE = 51
 
 
 def wait_until_up(*, host: str, server: subprocess.Popen, log: Path) -> None:
@@ -75,6 +82,37 @@ def report(stats_csv: Path) -> int:
     return int(rows[-1]["Failure Count"])
 
 
+def report_failures(failures_csv: Path, server_log: Path) -> None:
+    """Say what failed: locust's error for each kind of request, and the server's own
+    error lines."""
+    with failures_csv.open(newline="") as f:
+        for row in csv.DictReader(f):
+            print(f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}")
+    errors = [
+        line for line in server_log.read_text(errors="replace").splitlines() if "ERROR" in line
+    ]
+    if errors:
+        print("The server's error lines:", *errors[-20:], sep="\n  ")
+
+
+def report_server_times(path: Path) -> None:
+    """Print what carereview spent on each request, queueing in front of it left out."""
+    times = sorted(json.loads(path.read_text())) if path.exists() else []
+    if not times:
+        print("\nNo Server-Timing seen: is the server carereview?")
+        return
+
+    def at(share: float) -> float:
+        return times[min(len(times) - 1, int(share * len(times)))]
+
+    print(
+        f"\nServer time per request ({len(times)} requests): mean "
+        f"{sum(times) / len(times):.1f} ms, p50 {at(0.5):.1f} ms, p95 {at(0.95):.1f} ms, "
+        f"p99 {at(0.99):.1f} ms (reference: about {SERVER_MS_REFERENCE} ms on the main of "
+        "issue 15)."
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", required=True)
@@ -95,8 +133,11 @@ def main() -> int:
         try:
             print(f"Starting the server: {' '.join(command)}", flush=True)
             wait_until_up(host=args.host, server=server, log=log)
+            server_times = Path(tmp) / "server-times.json"
             print(
-                f"Load: {args.users} clients for {args.seconds} s against {args.host}", flush=True
+                f"Load: {args.users} clients and {SLOW_CLIENTS} slow ones for {args.seconds} s "
+                f"against {args.host}",
+                flush=True,
             )
             locust = subprocess.run(
                 [
@@ -107,9 +148,9 @@ def main() -> int:
                     str(HERE / "locustfile.py"),
                     "--headless",
                     "--users",
-                    str(args.users),
+                    str(args.users + SLOW_CLIENTS),
                     "--spawn-rate",
-                    str(args.users),
+                    str(args.users + SLOW_CLIENTS),
                     "--run-time",
                     f"{args.seconds}s",
                     "--host",
@@ -123,11 +164,15 @@ def main() -> int:
                 check=False,
                 capture_output=True,
                 text=True,
+                env={**os.environ, "CAREREVIEW_SERVER_TIMES": str(server_times)},
             )
             # Locust exits 1 when requests failed, which the table shows; more is its own error.
             if locust.returncode not in (0, 1):
                 sys.exit(f"locust failed:\n{locust.stderr[-3000:]}")
             failures = report(Path(tmp) / "locust_stats.csv")
+            if failures:
+                report_failures(Path(tmp) / "locust_failures.csv", log)
+            report_server_times(server_times)
         finally:
             stop(server)
     print(f"\n{failures} failed requests (target 0).")
