@@ -58,7 +58,10 @@ def cached(request, *, compute: Callable[[], T]) -> T:
     depend on the data, the path and the query string, and on nothing else: not on a
     header (a page and its htmx fragment share what it computes) nor on the user. The
     result must pickle."""
-    key = cache_key(request, version=data_version())
+    version = data_version()
+    # Kept for the page's printed copy, which names the data version (context_processors).
+    request.data_version = version
+    key = cache_key(request, version=version)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

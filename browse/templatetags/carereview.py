@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 from recommendations.models import Stage, StageStatus
 from responses.models import Status
 
+from ..charts import segment_class
 from ..highlighting import mark_quotes
 
 register = template.Library()
@@ -121,9 +122,12 @@ def status_legend():
     items = format_html_join(
         "",
         # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
-        '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
-        '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
-        ((status.colour, status.short_label) for status in Status),
+        '<li><svg class="app-legend__swatch" viewBox="0 0 16 16" aria-hidden="true">'
+        '<rect width="16" height="16" fill="{}" class="{}"/></svg>{}</li>',
+        (
+            (status.colour, segment_class(place), status.short_label)
+            for place, status in enumerate(Status, start=1)
+        ),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
 
@@ -154,3 +158,35 @@ def filter_select(form, name: str, items=None, value: str = "pk", truncate: int 
             for option, text in options
         ],
     }
+
+
+@register.simple_tag
+def filters_in_words(form, **items) -> str:
+    """The filters in force on `form` in words, for a page's title and its printed copy:
+    "status: Absent; theme: Family Help". A filter given by a slug, a number or an id is
+    named by the item of `items[name]` (themes, chapters, documents) it picks, as its
+    select shows it."""
+    parts = []
+    for name, value in form.values.items():
+        field = form[name]
+        choices = dict(getattr(field.field, "choices", ()))
+        words = choices.get(str(value))
+        if words is None:
+            words = next(
+                (
+                    str(item)
+                    for item in items.get(name, ())
+                    if str(value)
+                    in {str(getattr(item, key, "")) for key in ("slug", "number", "pk")}
+                ),
+                str(value),
+            )
+        parts.append(f"{field.label.lower()}: {words}")
+    return "; ".join(parts)
+
+
+@register.inclusion_tag("includes/print_button.html")
+def print_button():
+    """ "Print this page", for beside a page's exports: a button that only a script can
+    work, so shown only where static/js/carereview.js runs."""
+    return {}
