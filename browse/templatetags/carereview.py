@@ -190,3 +190,27 @@ def print_button():
     """ "Print this page", for beside a page's exports: a button that only a script can
     work, so shown only where static/js/carereview.js runs."""
     return {}
+
+
+class _CaptureNode(template.Node):
+    def __init__(self, nodelist, name: str):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        context[self.name] = self.nodelist.render(context)
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """`{% capture name %}…{% endcapture %}`: what it holds, rendered once into `name`, for
+    what base.html writes in more than one place (a page's title and description: in
+    `<title>`, the description and the `og:` tags). Blocks inside it are the page's."""
+    try:
+        _, name = token.split_contents()
+    except ValueError:
+        raise template.TemplateSyntaxError("capture takes one name") from None
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return _CaptureNode(nodelist, name)
