@@ -12,7 +12,7 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from browse import caching
-from recommendations.models import Recommendation
+from recommendations.models import Chapter, Recommendation
 from responses.models import Ask, ResponseDocument
 from tests.conftest import load_axe, refused_by_csp
 
@@ -265,6 +265,7 @@ def title_and_description(client, path: str) -> tuple[str, str, str, str]:
 def test_each_page_has_a_title_and_description_naming_what_it_shows(client, corpus):
     recommendation = Recommendation.objects.get(ref="2.x1")
     document = ResponseDocument.objects.filter(organisation__slug=ORGANISATION).first()
+    chapter = Chapter.objects.get(number=2)
     expected = {
         f"/organisations/{ORGANISATION}/": ("Together Trust", "What Together Trust asked"),
         f"/organisations/{ORGANISATION}/?status=absent&theme=family-help": (
@@ -277,6 +278,10 @@ def test_each_page_has_a_title_and_description_naming_what_it_shows(client, corp
         ),
         document.get_absolute_url(): (document.title, document.organisation.name),
         "/themes/family-help/": ("Family Help", "The theme Family Help"),
+        f"/recommendations/?chapter={chapter.number}": (
+            f"Recommendations (chapter: {chapter})",
+            str(chapter),
+        ),
         "/recommendations/?theme=family-help": (
             "Recommendations (theme: Family Help)",
             "recommendations (theme: Family Help)",

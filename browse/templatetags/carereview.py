@@ -172,23 +172,22 @@ def filters_in_words(form, **items) -> str:
         choices = dict(getattr(field.field, "choices", ()))
         words = choices.get(str(value))
         if words is None:
-            words = next(
-                (
-                    str(item)
-                    for item in items.get(name, ())
-                    if str(value)
-                    in {str(getattr(item, key, "")) for key in ("slug", "number", "pk")}
-                ),
-                str(value),
+            # By slug, else number, else id: a chapter's number is not another's id.
+            named = (
+                str(item)
+                for key in ("slug", "number", "pk")
+                for item in items.get(name, ())
+                if str(getattr(item, key, "")) == str(value)
             )
+            words = next(named, str(value))
         parts.append(f"{field.label.lower()}: {words}")
     return "; ".join(parts)
 
 
 @register.inclusion_tag("includes/print_button.html")
 def print_button():
-    """ "Print this page", for beside a page's exports: a button that only a script can
-    work, so shown only where static/js/carereview.js runs."""
+    """A "Print this page" button, for beside a page's exports: only a script can work it,
+    so it shows only where static/js/carereview.js runs."""
     return {}
 
 
