@@ -63,7 +63,10 @@ def cached(request, *, compute: Callable[[], T], path: str | None = None) -> T:
     header (a page and its htmx fragment share what it computes) nor on the user. The
     result must pickle. A chart's download gives its page's `path`, and so reads what
     the page computed, computing it for the page if the page has not."""
-    key = cache_key(request, version=data_version(), path=path)
+    version = data_version()
+    # Kept for the page's printed copy, which names the data version (context_processors).
+    request.data_version = version
+    key = cache_key(request, version=version, path=path)
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()

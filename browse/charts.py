@@ -157,14 +157,15 @@ def status_bars(
                 f'class="app-chart__label">{escape(_truncate(label, 28))}</text>'
             )
         x = float(label_width)
-        for status in statuses:
+        for place, status in enumerate(statuses, start=1):
             count = counts.get(status.value, 0)
             if not count:
                 continue
             segment = bar_width * count / largest
             shapes.append(
                 f'<rect x="{_n(x)}" y="{y}" width="{_n(segment)}" height="{_BAR_HEIGHT}" '
-                f'fill="{status.colour}" stroke="#ffffff" stroke-width="1"/>'
+                f'fill="{status.colour}" stroke="#ffffff" stroke-width="1" '
+                f'class="{segment_class(place)}"/>'
             )
             if segment >= _MIN_LABELLED_WIDTH:
                 shapes.append(
@@ -235,18 +236,27 @@ def chain_bars(*, steps: Sequence[tuple[str, int]], title: str) -> Chart:
     )
 
 
+def segment_class(place: int) -> str:
+    """The class of a segment, and of its swatch in a legend, by its status's place in the
+    chart's order: on paper, where colours may print as like greys, static/css/print.css
+    fills each place with a pattern of its own (templates/includes/chart_patterns.html)."""
+    return f"app-chart__segment app-chart__segment--{place}"
+
+
 def _legend(*, y: float, statuses: Sequence[Category]) -> list[SafeString]:
     items = []
     x = 0
-    for status in statuses:
+    for place, status in enumerate(statuses, start=1):
         label = status.short_label
         items.append(
             format_html(
-                '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="#0b0c0c" stroke-width="0.5"/>'
+                '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="#0b0c0c" '
+                'stroke-width="0.5" class="{}"/>'
                 '<text x="{}" y="{}" class="app-chart__legend">{}</text>',
                 x,
                 y,
                 status.colour,
+                segment_class(place),
                 x + 22,
                 y + 13,
                 label,

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carereview.context_processors.csp_nonce",
+                "browse.context_processors.data_version",
             ],
         },
     },

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from recommendations.models import Stage, StageStatus
 from responses.models import Status
 
+from ..charts import segment_class
 from ..highlighting import mark_quotes
 
 register = template.Library()
@@ -122,9 +123,12 @@ def status_legend():
     items = format_html_join(
         "",
         # A drawn swatch, not a style attribute: the Content-Security-Policy allows none.
-        '<li><svg class="app-legend__swatch" viewBox="0 0 1 1" aria-hidden="true">'
-        '<rect width="1" height="1" fill="{}"/></svg>{}</li>',
-        ((status.colour, status.short_label) for status in Status),
+        '<li><svg class="app-legend__swatch" viewBox="0 0 16 16" aria-hidden="true">'
+        '<rect width="16" height="16" fill="{}" class="{}"/></svg>{}</li>',
+        (
+            (status.colour, segment_class(place), status.short_label)
+            for place, status in enumerate(Status, start=1)
+        ),
     )
     return format_html('<ul class="app-legend" aria-label="Chart colours">{}</ul>', items)
 
@@ -179,3 +183,58 @@ def chart_downloads(context, chart, name: str, of: str = ""):
         suffix,
         chart.title,
     )
+
+
+@register.simple_tag
+def filters_in_words(form, **items) -> str:
+    """The filters in force on `form` in words, for a page's title and its printed copy:
+    "status: Absent; theme: Family Help". A filter given by a slug, a number or an id is
+    named by the item of `items[name]` (themes, chapters, documents) it picks, as its
+    select shows it."""
+    parts = []
+    for name, value in form.values.items():
+        field = form[name]
+        choices = dict(getattr(field.field, "choices", ()))
+        words = choices.get(str(value))
+        if words is None:
+            # By slug, else number, else id: a chapter's number is not another's id.
+            named = (
+                str(item)
+                for key in ("slug", "number", "pk")
+                for item in items.get(name, ())
+                if str(getattr(item, key, "")) == str(value)
+            )
+            words = next(named, str(value))
+        parts.append(f"{field.label.lower()}: {words}")
+    return "; ".join(parts)
+
+
+@register.inclusion_tag("includes/print_button.html")
+def print_button():
+    """A "Print this page" button, for beside a page's exports: only a script can work it,
+    so it shows only where static/js/carereview.js runs."""
+    return {}
+
+
+class _CaptureNode(template.Node):
+    def __init__(self, nodelist, name: str):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        context[self.name] = self.nodelist.render(context)
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """`{% capture name %}…{% endcapture %}`: what it holds, rendered once into `name`, for
+    what base.html writes in more than one place (a page's title and description: in
+    `<title>`, the description and the `og:` tags). Blocks inside it are the page's."""
+    try:
+        _, name = token.split_contents()
+    except ValueError:
+        raise template.TemplateSyntaxError("capture takes one name") from None
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return _CaptureNode(nodelist, name)

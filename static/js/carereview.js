@@ -6,3 +6,20 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (value === "") delete event.detail.parameters[name];
   }
 });
+
+// GOV.UK Frontend's components start only where this class says its module bundle can run;
+// without JavaScript the service navigation's links simply show and its "Menu" button stays
+// hidden. The bundle is imported from the URL its own script tag has, hashed or not in
+// production, so the page and this import share one module.
+if ("noModule" in HTMLScriptElement.prototype) {
+  document.body.classList.add("govuk-frontend-supported");
+  import(document.getElementById("govuk-frontend").src).then(({ createAll, ServiceNavigation }) => {
+    createAll(ServiceNavigation);
+  });
+}
+
+// "Print this page", beside the exports: shown only where this script runs (CSS), and
+// listened for on the document, so that buttons in fragments htmx swaps in work too.
+document.addEventListener("click", (event) => {
+  if (event.target.closest(".app-print-button")) window.print();
+});
