@@ -6,6 +6,8 @@ and the guard that keeps a spreadsheet from running a cell as a formula."""
 import datetime
 import re
 
+from django.db.models import Case, F, Func, TextField, Value, When
+
 from recommendations.models import DatePrecision
 
 # What the Government did with an asks.csv row's recommendation: its response, and the
@@ -85,6 +87,21 @@ def partial_date(date: datetime.date | None, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return f"{date.year:04d}-{date.month:02d}"
     return date.isoformat()
+
+
+def partial_date_sql(date: str, precision: str) -> Case:
+    """`partial_date` in SQL, for the exports that PostgreSQL writes: the date at the
+    lookup path `date`, as precisely as the one at `precision` says (tested to agree)."""
+
+    def written(pattern: str) -> Func:
+        return Func(F(date), Value(pattern), function="to_char", output_field=TextField())
+
+    return Case(
+        When(**{precision: DatePrecision.YEAR}, then=written("YYYY")),
+        When(**{precision: DatePrecision.MONTH}, then=written("YYYY-MM")),
+        default=written("YYYY-MM-DD"),
+        output_field=TextField(),
+    )
 
 
 _PARTIAL_DATE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
