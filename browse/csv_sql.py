@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import QuerySet
 
-from responses.csv_format import FORMULA_STARTS
+from responses.csv_format import FORMULA_PATTERN, FORMULA_STARTS
 
 # Blocks of this many bytes or more are handed on: large enough that each costs little
 # per row, small enough that memory stays flat.
@@ -24,9 +24,10 @@ BLOCK_BYTES = 256 * 1024
 
 # `responses.csv_format.guard` in SQL: a cell that starts with one of FORMULA_STARTS,
 # after any quotes, gets one quote more.
-_STARTS = ", ".join(f"chr({ord(start)})" for start in sorted(FORMULA_STARTS - {"'"}))
+_STARTS = ", ".join(f"chr({ord(start)})" for start in sorted(FORMULA_STARTS))
+# The first character rules out most cells cheaply; the pattern then skips the quotes.
 _GUARDED = (
-    f"CASE WHEN left(ltrim({{cell}}, ''''), 1) IN ({_STARTS}) THEN '''' || {{cell}}"
+    f"CASE WHEN left({{cell}}, 1) IN ({_STARTS}) AND {{cell}} ~ %s THEN chr(39) || {{cell}}"
     " ELSE {cell} END"
 )
 # `browse.export._quoted` in SQL: in double quotes, doubling any, when the cell holds a
@@ -51,30 +52,50 @@ _UNESCAPED = {
 
 @dataclass(frozen=True)
 class Cells:
-    """An export's rows as one query: `queryset` gives one value per column, in column
-    order and in the file's order; `texts` says, column by column, which hold text,
-    guarded and quoted like any string, and which hold numbers (or NULL), written as
-    PostgreSQL prints them, which for integers is as Python prints them."""
+    """An export's rows as one query: `sql` with `params` selects one value per column,
+    in column order and in the file's order. `texts` says, column by column, which hold
+    text, guarded and quoted like any string, and which hold values that never need
+    either, written as PostgreSQL prints them: integers (printed as Python prints them),
+    an enumeration's values and partial dates, as check constraints and
+    `partial_date_sql` hold them (tested)."""
 
-    queryset: QuerySet
+    sql: str
+    params: Sequence
     texts: Sequence[bool]
+
+    @classmethod
+    def of(cls, queryset: QuerySet, *, texts: Sequence[bool]) -> "Cells":
+        """The cells of an ordered `values_list()` queryset."""
+        sql, params = queryset.query.sql_with_params()
+        return cls(sql=sql, params=params, texts=texts)
 
 
 def line_sql(cells: Cells) -> tuple[str, tuple]:
     """The SQL that selects each row of `cells` as its CSV line (without the line end),
     and its parameters."""
-    sql, params = cells.queryset.query.sql_with_params()
     names = [f"c{i}" for i in range(len(cells.texts))]
-    parts = [
-        _QUOTED.format(cell=name, guarded=_GUARDED.format(cell=name))
-        if text
-        else f"coalesce({name}::text, '')"
-        for name, text in zip(names, cells.texts, strict=True)
-    ]
+    parts, guards = [], []
+    for name, text in zip(names, cells.texts, strict=True):
+        if text:
+            parts.append(_QUOTED.format(cell=name, guarded=_GUARDED.format(cell=name)))
+            guards += [FORMULA_PATTERN] * 2
+        else:
+            parts.append(f"coalesce({name}::text, '')")
     # The query's own ORDER BY keeps it from being merged into this one (so each cell is
     # computed once, however often the line reads it), and a scan of it keeps its order.
-    line = " || ',' || ".join(parts)
-    return f"SELECT {line} FROM ({sql}) AS cells ({', '.join(names)})", params
+    # concat_ws copies each cell once, where `||` would copy the line so far again.
+    line = f"concat_ws(',', {', '.join(parts)})"
+    sql = f"SELECT {line} FROM ({cells.sql}) AS cells ({', '.join(names)})"
+    return sql, (*guards, *cells.params)
+
+
+def values(cells: Cells, *, chunk_size: int) -> Iterator[tuple]:
+    """The rows of `cells` as values, read through a server-side cursor `chunk_size`
+    rows at a time."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(cells.sql, cells.params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
 
 
 def _unescaped(block: bytes) -> bytes:

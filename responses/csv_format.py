@@ -122,7 +122,9 @@ def read_partial_date(text: str) -> tuple[datetime.date, str]:
 # OWASP's advice against CSV injection: a spreadsheet runs a cell that starts with one of
 # these as a formula, so such a cell is prefixed with a quote. A cell that already starts
 # with quotes before one of them gets one more, so that `unguard` restores every value.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+# PostgreSQL applies the same pattern to the exports it writes (browse/csv_sql.py).
+FORMULA_PATTERN = r"^'*[=+\-@\t\r]"
+_FORMULA = re.compile(FORMULA_PATTERN)
 _GUARDED = re.compile(r"^'+[=+\-@\t\r]")
 # The first characters with which `_FORMULA` can match: most cells start with none of them,
 # and a set lookup rules them out faster than the pattern does.
