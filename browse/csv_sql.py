@@ -112,7 +112,8 @@ def copied(cells: Cells) -> Iterator[tuple[bytes, int]]:
     error of the database's, at any point, is raised."""
     sql, params = line_sql(cells)
     copy_sql = f"COPY ({sql}) TO STDOUT"
-    with connection.cursor() as cursor:
+    # COPY goes past Django's cursor wrapper: its errors are made Django's as a query's are.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         _log(copy_sql, params)
         with cursor.cursor.copy(copy_sql, params) as copy:
             pending: list = []
@@ -128,7 +129,7 @@ def copied(cells: Cells) -> Iterator[tuple[bytes, int]]:
 
 
 def _log(sql: str, params: tuple) -> None:
-    # COPY goes past Django's cursor wrapper; it is logged as the wrapper logs a query, so
-    # that tests count it and debug tools show it.
+    # Logged as Django's cursor wrapper logs a query, so that tests count it and debug
+    # tools show it.
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "params": params, "time": "0.000"})
