@@ -109,23 +109,27 @@ def _unescaped(block: bytes) -> bytes:
 def copied(cells: Cells) -> Iterator[tuple[bytes, int]]:
     """Every row of `cells` as CSV, CRLF after each line, in blocks of whole lines, each
     with how many rows it holds. The query starts when the first block is asked for; an
-    error of the database's, at any point, is raised."""
+    error of the database's, at any point, is raised.
+
+    The connection is busy with the COPY until the last row is read: a file that fits
+    in one block is read whole before it is handed on, and a larger one must be read to
+    its end or closed (as a response is) before the connection runs another query."""
     sql, params = line_sql(cells)
     copy_sql = f"COPY ({sql}) TO STDOUT"
+    pending: list = []
+    size = 0
     # COPY goes past Django's cursor wrapper: its errors are made Django's as a query's are.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         _log(copy_sql, params)
         with cursor.cursor.copy(copy_sql, params) as copy:
-            pending: list = []
-            size = 0
             for row in copy:
                 pending.append(row)
                 size += len(row)
                 if size >= BLOCK_BYTES:
                     yield _unescaped(b"".join(pending)), len(pending)
                     pending, size = [], 0
-            if pending:
-                yield _unescaped(b"".join(pending)), len(pending)
+    if pending:
+        yield _unescaped(b"".join(pending)), len(pending)
 
 
 def _log(sql: str, params: tuple) -> None:

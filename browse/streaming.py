@@ -3,35 +3,46 @@ error page; after it, as a transfer the client sees broken off, never as a file 
 looks complete."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 logger = logging.getLogger(__name__)
 
 
-def started(chunks: Iterator[bytes], *, request) -> Iterator[bytes]:
+def started(chunks: Generator[bytes], *, request) -> "Download":
     """`chunks`, with the first made now: an error in making it (a query that fails)
     is raised here, while the view can still answer with an error status. An error in
     making a later chunk is logged with the request's id and raised again, so that the
     server closes the connection without ending the response, and the client reports an
     incomplete download."""
-    first = next(chunks, b"")
-    return _rest(first, chunks, request=request)
+    return Download(chunks, first=next(chunks, b""), request=request)
 
 
-def _rest(first: bytes, chunks: Iterator[bytes], *, request) -> Iterator[bytes]:
-    yield first
-    sent = len(first)
-    try:
-        for chunk in chunks:
-            yield chunk
-            sent += len(chunk)
-    except Exception:
-        # The request's own log line is written before the body is sent, as a success:
-        # this one, with its id, says that the download broke off.
-        logger.exception(
-            "A download of %s broke off after %d bytes",
-            request.path,
-            sent,
-            extra={"request": request},
-        )
-        raise
+class Download:
+    """A started download, for a StreamingHttpResponse: closing the response closes
+    `chunks` too, even before it is read, so that the query behind them ends."""
+
+    def __init__(self, chunks: Generator[bytes], *, first: bytes, request):
+        self.chunks = chunks
+        self.first = first
+        self.request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.first
+        sent = len(self.first)
+        try:
+            for chunk in self.chunks:
+                yield chunk
+                sent += len(chunk)
+        except Exception:
+            # The request's own log line went out before the body, as a success: this
+            # one, with its id, says that the download broke off.
+            logger.exception(
+                "A download of %s broke off after %d bytes",
+                self.request.path,
+                sent,
+                extra={"request": self.request},
+            )
+            raise
+
+    def close(self) -> None:
+        self.chunks.close()
