@@ -86,7 +86,8 @@ def gunicorn(tmp_path):
 def copy_backends() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY %%' AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY %%'"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
         )
         return [pid for (pid,) in cursor.fetchall()]
 
