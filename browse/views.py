@@ -26,7 +26,7 @@ from responses.models import (
     without_demand,
 )
 
-from . import caching, export, package
+from . import caching, export, package, streaming
 from .charts import Chart, Gap, chain_bars, status_bars, status_summary
 from .filters import (
     GAPS,
@@ -476,9 +476,9 @@ def _csv_response(request, table: export.Table, filters: dict) -> StreamingHttpR
     """Stream `table` as a CSV attachment named for its filters and the snapshot date."""
     options = export.ExportOptionsForm(request.GET).values
     taken = timezone.now()
-    response = StreamingHttpResponse(
-        export.csv_chunks(table, excel=options["excel"]), content_type="text/csv; charset=utf-8"
-    )
+    # The query runs before the status goes out, so that one that fails gets an error page.
+    chunks = streaming.started(export.csv_bytes(table, excel=options["excel"]), request=request)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, export.filename(name=table.name, filters=filters, date=taken.date())
     )

@@ -145,6 +145,8 @@ _PHRASES = {
     **{tuple(_stems(phrase)): [] for phrase in FRAMING_PHRASES},
 }
 _LONGEST_PHRASE = max(map(len, _PHRASES))
+# Most words start no phrase: for them the lookups of every length are skipped.
+_PHRASE_STARTS = frozenset(phrase[0] for phrase in _PHRASES)
 
 
 def normalise_words(text: str) -> list[str]:
@@ -156,6 +158,10 @@ def normalise_words(text: str) -> list[str]:
     words: list[str] = []
     at = 0
     while at < len(stems):
+        if stems[at] not in _PHRASE_STARTS:
+            words.append(stems[at])
+            at += 1
+            continue
         # The longest phrase that starts here, so a phrase wins over a word inside it.
         for length in range(min(_LONGEST_PHRASE, len(stems) - at), 0, -1):
             if (replacement := _PHRASES.get(tuple(stems[at : at + length]))) is not None:

@@ -74,6 +74,10 @@ BATCH_SIZE = 500
 # 5, 20 or 50 scores more).
 LIKELY_CANDIDATES = 10
 
+# The most that likeness can add to a score, with room for float32's rounding of it:
+# more than it can add is safe when ruling a pair out, as it only rules out fewer.
+_MOST_LIKENESS = LIKENESS_WEIGHT * 100 + 0.001
+
 # --- Suggestions -----------------------------------------------------------------------
 
 
@@ -229,11 +233,16 @@ def _scores(*, batch_words: list[list[str]], prepared: _Prepared, limit: int) ->
     count = by_words.shape[1]
     texts = [_likeness_text(words) for words in batch_words]
     scored = np.zeros(scores.shape, dtype=bool)
+    # Each text's `limit`-th best score so far: a pair whose word weight plus full
+    # likeness falls short of it cannot be among the text's best, and is not scored.
+    floor = np.full(len(batch_words), -np.inf)
     unsettled = np.arange(len(batch_words))
     done, width = 0, min(max(LIKELY_CANDIDATES, limit), count)
     while len(unsettled):
         rows = np.repeat(unsettled, width - done)
         columns = by_words[unsettled, done:width].ravel()
+        reachable = scores[rows, columns] + _MOST_LIKENESS >= floor[rows]
+        rows, columns = rows[reachable], columns[reachable]
         scores[rows, columns] += LIKENESS_WEIGHT * _likeness(
             texts=[texts[row] for row in rows], recommendations=columns, prepared=prepared
         )
@@ -244,8 +253,13 @@ def _scores(*, batch_words: list[list[str]], prepared: _Prepared, limit: int) ->
         # left, plus full likeness. Rounding is monotonic, so no score as computed exceeds
         # it, and a text whose `limit`-th best is above it is settled.
         ceiling = scores[unsettled, by_words[unsettled, width]] + LIKENESS_WEIGHT * 100
-        best = np.take_along_axis(scores[unsettled], by_words[unsettled, :width], axis=1)
-        unsettled = unsettled[np.sort(best, axis=1)[:, -limit] <= ceiling]
+        best = np.take_along_axis(
+            np.where(scored[unsettled], scores[unsettled], -np.inf),
+            by_words[unsettled, :width],
+            axis=1,
+        )
+        floor[unsettled] = np.sort(best, axis=1)[:, -limit]
+        unsettled = unsettled[floor[unsettled] <= ceiling]
         done, width = width, min(2 * width, count)
     scores[~scored] = -np.inf
     return scores

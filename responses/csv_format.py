@@ -6,6 +6,8 @@ and the guard that keeps a spreadsheet from running a cell as a formula."""
 import datetime
 import re
 
+from django.db.models import Case, F, Func, TextField, Value, When
+
 from recommendations.models import DatePrecision
 
 # What the Government did with an asks.csv row's recommendation: its response, and the
@@ -87,6 +89,21 @@ def partial_date(date: datetime.date | None, precision: str) -> str:
     return date.isoformat()
 
 
+def partial_date_sql(date: str, precision: str) -> Case:
+    """`partial_date` in SQL, for the exports that PostgreSQL writes: the date at the
+    lookup path `date`, as precisely as the one at `precision` says (tested to agree)."""
+
+    def written(pattern: str) -> Func:
+        return Func(F(date), Value(pattern), function="to_char", output_field=TextField())
+
+    return Case(
+        When(**{precision: DatePrecision.YEAR}, then=written("YYYY")),
+        When(**{precision: DatePrecision.MONTH}, then=written("YYYY-MM")),
+        default=written("YYYY-MM-DD"),
+        output_field=TextField(),
+    )
+
+
 _PARTIAL_DATE = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
 
 
@@ -105,7 +122,9 @@ def read_partial_date(text: str) -> tuple[datetime.date, str]:
 # OWASP's advice against CSV injection: a spreadsheet runs a cell that starts with one of
 # these as a formula, so such a cell is prefixed with a quote. A cell that already starts
 # with quotes before one of them gets one more, so that `unguard` restores every value.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+# PostgreSQL applies the same pattern to the exports it writes (browse/csv_sql.py).
+FORMULA_PATTERN = r"^'*[=+\-@\t\r]"
+_FORMULA = re.compile(FORMULA_PATTERN)
 _GUARDED = re.compile(r"^'+[=+\-@\t\r]")
 # The first characters with which `_FORMULA` can match: most cells start with none of them,
 # and a set lookup rules them out faster than the pattern does.

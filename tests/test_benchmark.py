@@ -4,6 +4,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from browse import export
 from ops import benchmarking
 from responses.models import Organisation
 
@@ -88,9 +89,13 @@ def test_benchmark_leaves_no_synthetic_rows_behind(small_benchmark):
     assert Organisation.objects.exists()
 
 
-def test_export_measure_counts_the_rows_it_streamed(corpus):
+def test_export_measure_streams_each_file_beside_a_plain_copy_of_its_rows(corpus):
     measured = benchmarking.measure_export(rows=10)
-    assert measured["rows"] == 10
+    asks, stages = measured["exports"]
+    assert (asks["name"], stages["name"]) == ("asks.csv", "stages.csv")
+    assert measured["rows"] == asks["rows"] == len(list(export.asks_table().rows)) > 10
+    assert stages["rows"] == len(list(export.stages_table().rows)) > 10
+    assert asks["of_plain_copy"] > 0 and asks["plain_copy_rows_per_s"] > 0
     assert measured["peak_rss_mb"] >= measured["start_rss_mb"] > 0
 
 
