@@ -50,6 +50,8 @@ CAREREVIEW_REQUIRE_LOGIN = env_bool("CAREREVIEW_REQUIRE_LOGIN", False)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Requests per client to the API (api/access.py), as ninja reads a rate: "300/min".
+CAREREVIEW_API_RATE = os.environ.get("CAREREVIEW_API_RATE", "300/min")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +70,9 @@ INSTALLED_APPS = [
     "responses",
     "browse",
     "ops",
+    "api",
+    # For the API docs' Swagger UI, served from the wheel's static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
