@@ -2,13 +2,13 @@
 gives, from a bad parameter to a server error, says what went wrong in JSON, never as an
 HTML page."""
 
+import functools
 import json
 import logging
-import math
 from http import HTTPStatus
 
 from django.http import Http404, HttpResponse
-from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.errors import HttpError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -81,20 +81,6 @@ def install(api) -> None:
         detail = str(exc) or "Nothing is at this address."
         return problem_response(ApiProblem(404, detail))
 
-    @api.exception_handler(Throttled)
-    def _throttled(request, exc: Throttled):
-        wait = max(1, math.ceil(exc.wait or 1))
-        detail = f"Too many requests from this client: try again in {wait} seconds."
-        return problem_response(ApiProblem(429, detail, headers={"Retry-After": str(wait)}))
-
-    @api.exception_handler(AuthenticationError)
-    def _unauthenticated(request, exc: AuthenticationError):
-        detail = (
-            "This carereview needs a sign-in: send an API token issued in admin, as "
-            "`Authorization: Bearer <token>`. A revoked or unknown token is refused."
-        )
-        return problem_response(ApiProblem(401, detail, headers={"WWW-Authenticate": "Bearer"}))
-
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
         return problem_response(ApiProblem(exc.status_code, str(exc)))
@@ -114,3 +100,19 @@ def not_found(request, *args, **kwargs):
     return problem_response(
         ApiProblem(404, f"No API endpoint is at {request.path}: see /api/docs for them all.")
     )
+
+
+def methods_as_problems(view):
+    """Around an endpoint's URL: a method it does not take (the API only reads) is a 405
+    problem rather than ninja's plain text."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = response["Allow"]
+        detail = f"The API only reads: {request.method} is not one of {allowed} here."
+        return problem_response(ApiProblem(405, detail, headers={"Allow": allowed}))
+
+    return wrapped

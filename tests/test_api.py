@@ -161,6 +161,13 @@ def test_what_is_not_there_is_a_404_problem_not_a_page(client, url):
 
 
 @pytest.mark.django_db
+def test_a_method_the_api_does_not_take_is_a_405_problem(client):
+    response = client.post("/api/asks", {"status": "absent"})
+    assert_problem(response, 405)
+    assert response["Allow"] == "GET"
+
+
+@pytest.mark.django_db
 def test_a_server_error_is_a_500_problem_with_the_requests_reference(client, monkeypatch):
     def broken(form):
         raise RuntimeError("the database went away")
