@@ -133,10 +133,6 @@ class ThemeOut(ThemeRef):
 class ThemeDetail(ThemeOut):
     recommendations: list[RecommendationRef]
 
-    @staticmethod
-    def resolve_recommendations(theme) -> list:
-        return list(theme.recommendations.all())
-
 
 # Organisations
 
@@ -177,10 +173,6 @@ class OrganisationOut(OrganisationRef):
 class OrganisationDetail(OrganisationOut):
     documents: list[DocumentRef]
 
-    @staticmethod
-    def resolve_documents(organisation) -> list:
-        return list(organisation.documents.all())
-
 
 # Documents
 
@@ -213,10 +205,6 @@ class DocumentOut(DocumentRef):
 class DocumentDetail(DocumentOut):
     text: str = Field(description="The full text, verbatim.")
     asks: list[AskRef]
-
-    @staticmethod
-    def resolve_asks(document) -> list:
-        return list(document.asks.all())
 
 
 # What the Government did with a recommendation
@@ -303,10 +291,6 @@ class AssessmentOut(Judge):
     def resolve_status_label(assessment) -> str:
         return assessment.get_status_display()
 
-    @staticmethod
-    def resolve_evidence(assessment) -> list:
-        return list(assessment.evidence.all())
-
 
 class NamedOut(Schema):
     recommendation: RecommendationRef
@@ -327,10 +311,6 @@ class GovernmentAssessmentOut(Judge):
     def resolve_status_label(assessment) -> str:
         return Status(assessment.status).government_label
 
-    @staticmethod
-    def resolve_named(assessment) -> list:
-        return list(assessment.named.all())
-
 
 class AskOut(Schema):
     id: int
@@ -350,10 +330,6 @@ class AskOut(Schema):
     @staticmethod
     def resolve_organisation(ask):
         return ask.document.organisation
-
-    @staticmethod
-    def resolve_themes(ask) -> list:
-        return list(ask.themes.all())
 
     @staticmethod
     def resolve_restates(ask) -> int | None:
@@ -412,18 +388,6 @@ class RecommendationOut(RecommendationRef):
     stages: list[StageOut] = Field(description="What the Government did with it, by date.")
     government: GovernmentOutcome
     page: str
-
-    @staticmethod
-    def resolve_themes(recommendation) -> list:
-        return list(recommendation.themes.all())
-
-    @staticmethod
-    def resolve_sources(recommendation) -> list:
-        return list(recommendation.sources.all())
-
-    @staticmethod
-    def resolve_stages(recommendation) -> list:
-        return list(recommendation.stages.all())
 
     @staticmethod
     def resolve_government(recommendation) -> dict:

@@ -59,7 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only what is served (carereview/apps.py).
+    "carereview.apps.StaticFiles",
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
