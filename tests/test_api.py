@@ -325,3 +325,11 @@ def _admin_id(admin_client) -> int:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="admin").pk
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("sign_in_needed")
+def test_someone_signed_in_reads_the_api_and_its_docs_without_a_token(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("editor"))
+    assert client.get("/api/themes").status_code == 200
+    assert client.get("/api/docs").status_code == 200
