@@ -59,8 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    # django.contrib.staticfiles, collecting only what is served (carereview/apps.py).
-    "carereview.apps.StaticFiles",
+    "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
@@ -194,6 +193,12 @@ STORAGES = {
         else "carereview.staticfiles.CompressedHashedStaticFilesStorage"
     },
 }
+
+# Apps' static files without what no page serves (carereview/staticfiles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "carereview.staticfiles.ServedAppDirectoriesFinder",
+]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

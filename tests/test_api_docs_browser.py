@@ -31,7 +31,7 @@ def test_the_docs_load_from_this_site_with_no_csp_violation_and_try_an_endpoint(
     assert page.locator(".opblock").count() == 10
 
     # Try one endpoint, as a researcher would.
-    page.locator("#operations-default-api_endpoints_themes").click()
+    page.locator("#operations-default-themes").click()
     page.get_by_role("button", name="Try it out").click()
     page.get_by_role("button", name="Execute").click()
     status = page.locator(".live-responses-table tbody .response-col_status").first
