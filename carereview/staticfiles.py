@@ -1,4 +1,4 @@
-"""How static files are stored for production."""
+"""How static files are collected and stored for production."""
 
 from django.contrib.staticfiles.finders import AppDirectoriesFinder
 from whitenoise.storage import CompressedManifestStaticFilesStorage
