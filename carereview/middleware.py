@@ -31,6 +31,10 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not settings.CAREREVIEW_REQUIRE_LOGIN:
             return None
+        # The API answers for itself: a token, or a 401 problem rather than a sign-in page.
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "api" in match.namespaces:
+            return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request, view_func):

@@ -53,6 +53,8 @@ CAREREVIEW_REQUIRE_LOGIN = env_bool("CAREREVIEW_REQUIRE_LOGIN", False)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Requests per client to the API (api/access.py), as ninja reads a rate: "300/min".
+CAREREVIEW_API_RATE = os.environ.get("CAREREVIEW_API_RATE", "300/min")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +73,9 @@ INSTALLED_APPS = [
     "responses",
     "browse",
     "ops",
+    "api",
+    # For the API docs' Swagger UI, served from the wheel's static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +216,12 @@ STORAGES = {
         else "carereview.staticfiles.CompressedHashedStaticFilesStorage"
     },
 }
+
+# Apps' static files without what no page serves (carereview/staticfiles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "carereview.staticfiles.ServedAppDirectoriesFinder",
+]
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
