@@ -173,9 +173,9 @@ def chart_downloads(context, chart, name: str, of: str = ""):
     return format_html(
         '<p class="govuk-body-s app-chart-downloads">'
         '<a class="govuk-link" href="{}{}" download>Download as SVG'
-        '<span class="govuk-visually-hidden">: {}</span></a> · '
+        '<span class="govuk-visually-hidden">: <bdi>{}</bdi></span></a> · '
         '<a class="govuk-link" href="{}{}" download>Its data as CSV'
-        '<span class="govuk-visually-hidden">: {}</span></a></p>',
+        '<span class="govuk-visually-hidden">: <bdi>{}</bdi></span></a></p>',
         reverse("chart_svg", args=args),
         suffix,
         chart.title,
