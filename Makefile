@@ -41,13 +41,12 @@ run: install
 	$(PY) -m ops.postgres --data .postgres -- sh -c '$(PY) manage.py migrate --noinput \
 		&& $(PY) manage.py load_corpus && exec $(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
-# Chromium comes from Debian's package.
+# Chromium and redis-server come from Debian's packages.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-APT_INSTALL = $(SUDO) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$$0"'
+APT_INSTALL = $(SUDO) sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$$@"' apt-get-install
 
 test: $(VENV)/.installed-test
-	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
-	@test -x /usr/bin/redis-server || $(APT_INSTALL) redis-server
+	@test -x /usr/bin/chromium -a -x /usr/bin/redis-server || $(APT_INSTALL) chromium redis-server
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m ops.postgres -- $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
