@@ -302,29 +302,36 @@ def asks_table(*, form: AskFilterForm | None = None, chunk_size: int = 2000) -> 
             )
         )
         sql, params = asks.query.sql_with_params()
-        # Every ask's themes in one grouped query, joined: a subquery per row would run
-        # once for each of hundreds of thousands of rows (4x slower).
+        # Every ask's themes in one grouped query, gathered into one JSON object by ask
+        # and read by each row: a subquery per row would run once for each of hundreds
+        # of thousands of rows (4x slower). Uncorrelated, the object is built once (an
+        # InitPlan) whatever the statistics, where a join to the grouped query ran its
+        # GROUP BY again for each row when they held every table empty; and unlike a
+        # MATERIALIZED CTE, it leaves the query free to run in parallel (25% faster).
         themes = Ask.themes.through._meta.db_table
         theme = Theme._meta.db_table
         cells_sql = f"""
             SELECT a.c0, a.c1, a.c2, a.c3, a.c4, a.c5, a.c6, a.c7, a.c8, a.c9,
-                themes.slugs, a.c10, a.c11, a.c12, a.c13, a.c14, a.c15, a.c16,
+                (
+                    SELECT jsonb_object_agg(ask, slugs) FROM (
+                        SELECT link.ask_id,
+                            string_agg(theme.slug, %s ORDER BY theme.slug COLLATE "C")
+                        FROM {themes} AS link JOIN {theme} AS theme ON theme.id = link.theme_id
+                        GROUP BY link.ask_id
+                    ) AS themes (ask, slugs)
+                ) ->> a.c6::text,
+                a.c10, a.c11, a.c12, a.c13, a.c14, a.c15, a.c16,
                 a.c17, a.c18, a.c19, a.c20, a.c21
             FROM ({sql}) AS a (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13,
                 c14, c15, c16, c17, c18, c19, c20, c21, organisation, published, document,
                 evidence)
-            LEFT JOIN (
-                SELECT link.ask_id, string_agg(theme.slug, %s ORDER BY theme.slug COLLATE "C")
-                FROM {themes} AS link JOIN {theme} AS theme ON theme.id = link.theme_id
-                GROUP BY link.ask_id
-            ) AS themes (ask, slugs) ON themes.ask = a.c6
             ORDER BY a.c0, a.organisation, a.published NULLS LAST, a.document, a.c7, a.c15,
                 a.c13, a.evidence
         """
         # Theme slugs are sorted in code point order (COLLATE "C"), as Python sorted them.
         return csv_sql.Cells(
             sql=cells_sql,
-            params=(*params, LIST_SEPARATOR),
+            params=(LIST_SEPARATOR, *params),
             texts=[c not in _ASK_PLAIN for c in ASK_COLUMNS],
         )
 
