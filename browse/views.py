@@ -16,9 +16,11 @@ from recommendations.models import Chapter, Recommendation, Report, Stage, Theme
 from responses.models import (
     Ask,
     Organisation,
+    OrganisationCounts,
     OrganisationNote,
     ResponseDocument,
     Status,
+    ThemeCounts,
     with_demand,
     without_demand,
 )
@@ -104,24 +106,19 @@ def home(request):
 
 def _overview() -> dict:
     organisations_total = Organisation.objects.count()
-    # The organisations with most asks; the organisations page lists them all.
+    # The organisations with most asks; the organisations page lists them all. Their
+    # counts, and every total here, are the stored ones (`OrganisationCounts`).
     organisations = list(
-        Organisation.objects.with_status_counts().order_by("-asks_total", "name", "id")[
-            :OVERVIEW_ORGANISATIONS
-        ]
+        Organisation.objects.with_status_counts()
+        .select_related("counts")
+        .order_by("-asks_total", "name", "id")[:OVERVIEW_ORGANISATIONS]
     )
-    counted = Ask.objects.counted().with_status()
-    mix = counted.status_mix()
+    totals = OrganisationCounts.objects.totals()
+    mix = {status: totals[f"asks_{status}"] for status in Status.values}
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
-    [chain] = Ask.objects.counted().chain_counts()
-    chains = {
-        row.pop("document__organisation"): row
-        for row in Ask.objects.counted()
-        .filter(document__organisation__in=organisations)
-        .chain_counts("document__organisation")
-    }
+    chain = {step: totals[step] for step in CHAIN_STEPS}
     for organisation in organisations:
-        organisation.chain = chains.get(organisation.pk, dict.fromkeys(chain, 0))
+        organisation.chain = {step: getattr(organisation.counts, step) for step in CHAIN_STEPS}
     # Every one of them, counted here rather than by a second query: a few hundred at most.
     unasked = list(
         without_demand(Recommendation.objects.select_related("chapter")).order_by(
@@ -149,7 +146,7 @@ def _overview() -> dict:
             steps=[(label, chain[step]) for step, label in CHAIN_STEPS.items()],
             title="How far the assessed asks got",
         ),
-        "left_out": list(counted.left_out_by_several(organisations=2)),
+        "left_out": list(ThemeCounts.objects.left_out_by_several(organisations=2)),
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
@@ -398,16 +395,14 @@ def theme_list(request):
         request, Organisation.objects.order_by("name", "id"), per_page=MATRIX_COLUMNS_PER_PAGE
     )
     organisations = list(page)
-    counts = (
-        Ask.objects.counted()
-        .filter(document__organisation__in=organisations)
-        .with_status()
-        .status_counts("themes", "document__organisation")
+    counts = ThemeCounts.objects.filter(organisation__in=organisations).values_list(
+        "theme", "organisation", "status", "asks"
     )
     cells: dict[tuple[int, int], dict[str, int]] = {}
-    for row in counts:
-        place = (row["themes"], row["document__organisation"])
-        cells.setdefault(place, dict.fromkeys(Status.values, 0))[row["status"]] += row["asks"]
+    for theme_id, organisation_id, status, asks in counts:
+        cells.setdefault((theme_id, organisation_id), dict.fromkeys(Status.values, 0))[status] = (
+            asks
+        )
     matrix = [
         (theme, [(o, _cell(cells.get((theme.pk, o.pk)))) for o in organisations])
         for theme in themes
