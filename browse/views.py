@@ -65,10 +65,14 @@ def _render(request, template: str, context: dict, *, fragment: str):
     return response
 
 
-def _page(request, items, *, per_page: int) -> Page:
+def _page(request, items, *, per_page: int, count: int | None = None) -> Page:
     """The page of `items` that `?page=N` asks for. A number past the end gives the
-    last page, and anything else that is not a page number the first: never an error."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    last page, and anything else that is not a page number the first: never an error.
+    `count`, if known, is how many items there are, so that they are not counted."""
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
     # The page numbers the pagination links to: the ends, and the neighbours of this one.
     page.numbers = list(
         page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
@@ -424,12 +428,21 @@ def theme(request, slug):
 
     def compared() -> dict:
         asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
-        page = _page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE)
+        # Filtered by status or not at all, the stored counts say how many there are.
+        count = None
+        if set(form.values) <= {"status"}:
+            count = ThemeCounts.objects.of_theme(theme, status=form.values.get("status"))
+        # The page's asks found in order first, by their keys alone: sorting every ask
+        # of the theme with all that a comparison shows took most of the page's time.
+        page = _page(
+            request, asks.values_list("pk", flat=True), per_page=ASKS_PER_PAGE, count=count
+        )
+        shown = asks.with_comparison().in_bulk(list(page))
         return {
             "listed": page.paginator.count,
             # Rendering a page of comparisons takes longer than reading it: kept rendered.
             "comparison_table": render_to_string(
-                "browse/theme.html#rows", {"rows": _with_nearest(list(page))}
+                "browse/theme.html#rows", {"rows": _with_nearest([shown[pk] for pk in page])}
             ),
             "recommendations": list(
                 with_demand(theme.recommendations.with_provenance()).order_by(

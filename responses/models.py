@@ -318,26 +318,34 @@ class AskQuerySet(models.QuerySet):
         """Everything a comparison row shows, in a constant number of queries: with the
         evidence's recommendations, what the Government did with each (their stages, in
         date order, for `government_response_stage` and `furthest_delivery_stage`)."""
-        return self.select_related(
-            "document__organisation", "assessment", "government_assessment", "restates__document"
-        ).prefetch_related(
-            "themes",
-            models.Prefetch(
-                "assessment__evidence",
-                queryset=Evidence.objects.select_related(
-                    "recommendation__chapter", "recommendation__report"
-                ).prefetch_related(
-                    "recommendation__sources",
-                    models.Prefetch(
-                        "recommendation__stages",
-                        queryset=GovernmentStage.objects.order_by("date", "id"),
+        return (
+            self.select_related(
+                "document__organisation",
+                "assessment",
+                "government_assessment",
+                "restates__document",
+            )
+            # A row never shows its document's whole text: a heavy column to sort and send.
+            .defer("document__text", "restates__document__text")
+            .prefetch_related(
+                "themes",
+                models.Prefetch(
+                    "assessment__evidence",
+                    queryset=Evidence.objects.select_related(
+                        "recommendation__chapter", "recommendation__report"
+                    ).prefetch_related(
+                        "recommendation__sources",
+                        models.Prefetch(
+                            "recommendation__stages",
+                            queryset=GovernmentStage.objects.order_by("date", "id"),
+                        ),
                     ),
                 ),
-            ),
-            models.Prefetch(
-                "government_assessment__named",
-                queryset=NamedRecommendation.objects.select_related("recommendation"),
-            ),
+                models.Prefetch(
+                    "government_assessment__named",
+                    queryset=NamedRecommendation.objects.select_related("recommendation"),
+                ),
+            )
         )
 
     def for_organisation(self, organisation):
@@ -905,6 +913,13 @@ class RecommendationCounts(models.Model):
 
 
 class ThemeCountsQuerySet(models.QuerySet):
+    def of_theme(self, theme, *, status: str | None = None) -> int:
+        """How many counted asks `theme` has, or of them how many have `status`."""
+        counts = self.filter(theme=theme)
+        if status is not None:
+            counts = counts.filter(status=status)
+        return counts.aggregate(asks=Coalesce(models.Sum("asks"), 0))["asks"]
+
     def left_out_by_several(self, *, organisations: int = 2):
         """The themes in which at least `organisations` organisations have a counted ask
         the Review left out (absent), with how many organisations and asks: most first."""
