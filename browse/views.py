@@ -309,18 +309,16 @@ def recommendation(request, ref):
         )
         if recommendation is None:
             raise Http404("No recommendation has that reference.")
-        asks = (
-            Ask.objects.filter(assessment__evidence__recommendation=recommendation)
-            .with_status()
-            .with_comparison()
-        )
-        page = _page(request, asks, per_page=ASKS_PER_PAGE)
+        asks = Ask.objects.filter(assessment__evidence__recommendation=recommendation).with_status()
+        # The page's asks in order by their keys alone, then their comparisons, as a theme's.
+        page = _page(request, asks.values_list("pk", flat=True), per_page=ASKS_PER_PAGE)
+        shown = asks.with_comparison().in_bulk(list(page))
         return {
             "recommendation": recommendation,
             "listed": page.paginator.count,
             # Rendering a page of comparisons takes longer than reading it: kept rendered.
             "comparison_table": render_to_string(
-                "browse/recommendation.html#rows", {"rows": list(page)}
+                "browse/recommendation.html#rows", {"rows": [shown[pk] for pk in page]}
             ),
         }
 
