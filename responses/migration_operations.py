@@ -197,15 +197,27 @@ def _views(t: dict[str, str]) -> dict[str, str]:
 
 
 # Per source table: the organisations and the recommendations whose counts its changed
-# rows (`changed`) may change. The recommendations cited by the organisations' evidence
-# are added to them by the refresh itself.
+# rows (`changed`) may change. A recommendation's demand counts the organisations of the
+# asks that cite it: it changes with its evidence, their judgements' statuses, and the
+# organisation of their asks (an ask or a document moved), and only those are recounted,
+# as recounting a recommendation reads all its evidence.
 def _touched(t: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
     of_document = f"JOIN {t['document']} d ON d.id = {{}}.document_id"
     of_ask = f"JOIN {t['ask']} a ON a.id = {{}}.ask_id " + of_document.format("a")
     of_assessment = f"JOIN {t['assessment']} s ON s.id = {{}}.assessment_id " + of_ask.format("s")
+    evidence = f"SELECT e.recommendation_id FROM {t['evidence']} e"
+    cited_by_assessments = f"{evidence} JOIN changed c ON e.assessment_id = c.id"
+    cited_by_asks = (
+        f"{evidence} JOIN {t['assessment']} s ON s.id = e.assessment_id "
+        f"JOIN changed c ON s.ask_id = c.id"
+    )
+    cited_by_documents = (
+        f"{evidence} JOIN {t['assessment']} s ON s.id = e.assessment_id "
+        f"JOIN {t['ask']} a ON a.id = s.ask_id JOIN changed c ON a.document_id = c.id"
+    )
     return {
         "organisation": ("SELECT c.id FROM changed c", None),
-        "document": ("SELECT c.organisation_id FROM changed c", None),
+        "document": ("SELECT c.organisation_id FROM changed c", cited_by_documents),
         "ask": (
             # The ask's organisation, and that of an earlier wording it (no longer) restates.
             (
@@ -213,10 +225,13 @@ def _touched(t: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
                 f"UNION SELECT d.organisation_id FROM changed c JOIN {t['ask']} r "
                 f"ON r.id = c.restates_id {of_document.format('r')}"
             ),
-            None,
+            cited_by_asks,
         ),
         "ask_themes": (f"SELECT d.organisation_id FROM changed c {of_ask.format('c')}", None),
-        "assessment": (f"SELECT d.organisation_id FROM changed c {of_ask.format('c')}", None),
+        "assessment": (
+            f"SELECT d.organisation_id FROM changed c {of_ask.format('c')}",
+            cited_by_assessments,
+        ),
         "evidence": (
             f"SELECT d.organisation_id FROM changed c {of_assessment.format('c')}",
             "SELECT c.recommendation_id FROM changed c",
@@ -273,19 +288,9 @@ class StoredCounts(Operation):
             f"FROM {quote(_view_name(t[stored]))} WHERE {key[stored][0]} = ANY({key[stored][1]});"
             for stored in STORED
         )
-        cited = (
-            f"SELECT e.recommendation_id FROM {t['evidence']} e "
-            f"JOIN {t['assessment']} s ON s.id = e.assessment_id "
-            f"JOIN {t['ask']} a ON a.id = s.ask_id "
-            f"JOIN {t['document']} d ON d.id = a.document_id "
-            f"WHERE d.organisation_id = ANY(organisations)"
-        )
         run(
             f"CREATE FUNCTION {REFRESH}(organisations integer[], recommendations integer[]) "
-            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
-            # Demand counts organisations: theirs may have moved, or changed their asks.
-            f"recommendations := ARRAY(SELECT unnest(recommendations) UNION {cited}); "
-            f"{rewrite} END $$"
+            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN {rewrite} END $$"
         )
         everything = "\n".join(
             f"DELETE FROM {quote(t[stored])}; INSERT INTO {quote(t[stored])} "
