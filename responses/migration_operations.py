@@ -83,7 +83,9 @@ REFRESH = "refresh_stored_counts"
 REFRESH_ALL = "refresh_all_stored_counts"
 # After renews_data_version (triggers fire in name order): by then this transaction holds
 # the data version's row, which every writing transaction updates, so no other writer is
-# between its own writes and its commit, and the recount's fresh snapshot sees them all.
+# between its own writes and its commit, and the recount (each statement of a function
+# takes a fresh snapshot) sees them all. Even beside another writer, a recount would wait
+# at the stored row the other rewrote until it commits (tests/test_stored_counts.py).
 COUNTS_TRIGGER = "stores_counts"
 # The stored tables, in the order they are recounted: recommendations first, as the
 # organisations' chain reads their statuses.

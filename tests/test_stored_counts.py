@@ -6,11 +6,13 @@ names what differs and fails."""
 
 import csv
 import io
+import threading
+import time
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -418,3 +420,49 @@ def test_any_sequence_of_writes_leaves_stored_counts_equal_to_a_recount(world, s
                 status=["accepted", "accepted_in_part", "not_accepted"][n % 3]
             )
     assert stored_counts.differences() == []
+
+
+# --- Two writers at once -----------------------------------------------------------------
+
+
+def waiting_for_a_lock(*, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("The second writer never waited for the first.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_judging_one_organisations_asks_at_once_leave_counts_equal_a_recount():
+    (organisation,) = factories.world(size=1)
+    first, second = Assessment.objects.filter(
+        ask__document__organisation=organisation, status__in=[Status.REALISED, Status.ABSENT]
+    ).order_by("pk")[:2]
+    first_written = threading.Event()
+
+    def judge(assessment, *, hold: bool):
+        try:
+            with transaction.atomic():
+                Assessment.objects.filter(pk=assessment.pk).update(status=Status.UNCLEAR)
+                if hold:
+                    first_written.set()
+                    # Committed only once the second writer waits for it, having written.
+                    waiting_for_a_lock()
+        finally:
+            connection.close()
+
+    holding = threading.Thread(target=judge, args=(first,), kwargs={"hold": True})
+    holding.start()
+    assert first_written.wait(timeout=30)
+    judge(second, hold=False)
+    holding.join(timeout=30)
+
+    assert OrganisationCounts.objects.get(organisation=organisation).asks_unclear == 3
+    assert_stored_counts_equal_a_recount()
