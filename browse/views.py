@@ -274,7 +274,7 @@ def recommendation_list(request):
     form = RecommendationFilterForm(request.GET)
 
     def listed() -> dict:
-        recommendations = list(form.filter(with_demand(Recommendation.objects.with_provenance())))
+        recommendations = list(form.filter(with_demand(Recommendation.objects.for_rows())))
         return {
             "recommendations_count": len(recommendations),
             # Rendering every row takes as long as counting their demand: kept rendered.
@@ -443,9 +443,7 @@ def theme(request, slug):
                 "browse/theme.html#rows", {"rows": _with_nearest([shown[pk] for pk in page])}
             ),
             "recommendations": list(
-                with_demand(theme.recommendations.with_provenance()).order_by(
-                    "chapter__number", "id"
-                )
+                with_demand(theme.recommendations.for_rows()).order_by("chapter__number", "id")
             ),
         }
 

@@ -106,6 +106,11 @@ class RecommendationQuerySet(models.QuerySet):
         """Everything needed to show a recommendation with where its wording comes from."""
         return self.select_related("report", "chapter").prefetch_related("themes", "sources")
 
+    def for_rows(self):
+        """What a row of a list of recommendations shows: report, chapter and themes, but
+        not the sources that `with_provenance` reads too."""
+        return self.select_related("report", "chapter").prefetch_related("themes")
+
     def with_stages(self):
         """With what the Government did with each, in date order and with the quotes that
         show it: two queries more, however many recommendations and stages there are.
