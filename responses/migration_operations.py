@@ -81,12 +81,14 @@ class RenewDataVersionOnWrite(Operation):
 # stored rows with the querysets' own recount, so a view that drifts from them fails it.
 REFRESH = "refresh_stored_counts"
 REFRESH_ALL = "refresh_all_stored_counts"
-# After renews_data_version (triggers fire in name order): by then this transaction holds
-# the data version's row, which every writing transaction updates, so no other writer is
-# between its own writes and its commit, and the recount (each statement of a function
-# takes a fresh snapshot) sees them all. Even beside another writer, a recount would wait
-# at the stored row the other rewrote until it commits (tests/test_stored_counts.py).
 COUNTS_TRIGGER = "stores_counts"
+# Every recount first takes this transaction-level advisory lock, so a writer recounts
+# only once no other writer that recounted is between its writes and its commit; the
+# recount's statements, each with a fresh snapshot, then see every committed write.
+# Without it two writers of one organisation would each recount without the other's
+# writes, and the second to commit would fail (tests/test_stored_counts.py). Writers
+# already queue for the data version's row in the same way, so it adds little waiting.
+RECOUNT_LOCK = 7_015_216_001
 # The stored tables, in the order they are recounted: recommendations first, as the
 # organisations' chain reads their statuses.
 STORED = {
@@ -292,7 +294,8 @@ class StoredCounts(Operation):
         )
         run(
             f"CREATE FUNCTION {REFRESH}(organisations integer[], recommendations integer[]) "
-            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN {rewrite} END $$"
+            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {rewrite} END $$"
         )
         everything = "\n".join(
             f"DELETE FROM {quote(t[stored])}; INSERT INTO {quote(t[stored])} "
@@ -301,7 +304,7 @@ class StoredCounts(Operation):
         )
         run(
             f"CREATE FUNCTION {REFRESH_ALL}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"{everything} RETURN NULL; END $$"
+            f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {everything} RETURN NULL; END $$"
         )
         nothing = "SELECT NULL::integer WHERE false"
         for source, (organisations, recommendations) in _touched(t).items():
