@@ -19,9 +19,11 @@ from recommendations.models import Chapter, Recommendation, Report, Stage, Theme
 from responses.models import (
     Ask,
     Organisation,
+    OrganisationCounts,
     OrganisationNote,
     ResponseDocument,
     Status,
+    ThemeCounts,
     with_demand,
     without_demand,
 )
@@ -66,10 +68,14 @@ def _render(request, template: str, context: dict, *, fragment: str):
     return response
 
 
-def _page(request, items, *, per_page: int) -> Page:
+def _page(request, items, *, per_page: int, count: int | None = None) -> Page:
     """The page of `items` that `?page=N` asks for. A number past the end gives the
-    last page, and anything else that is not a page number the first: never an error."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    last page, and anything else that is not a page number the first: never an error.
+    `count`, if known, is how many items there are, so that they are not counted."""
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
     # The page numbers the pagination links to: the ends, and the neighbours of this one.
     page.numbers = list(
         page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
@@ -107,24 +113,19 @@ def home(request):
 
 def _overview() -> dict:
     organisations_total = Organisation.objects.count()
-    # The organisations with most asks; the organisations page lists them all.
+    # The organisations with most asks; the organisations page lists them all. Their
+    # counts, and every total here, are the stored ones (`OrganisationCounts`).
     organisations = list(
-        Organisation.objects.with_status_counts().order_by("-asks_total", "name", "id")[
-            :OVERVIEW_ORGANISATIONS
-        ]
+        Organisation.objects.with_status_counts()
+        .select_related("counts")
+        .order_by("-asks_total", "name", "id")[:OVERVIEW_ORGANISATIONS]
     )
-    counted = Ask.objects.counted().with_status()
-    mix = counted.status_mix()
+    totals = OrganisationCounts.objects.totals()
+    mix = {status: totals[f"asks_{status}"] for status in Status.values}
     assessed = {status: n for status, n in mix.items() if status != Status.NOT_ASSESSED}
-    [chain] = Ask.objects.counted().chain_counts()
-    chains = {
-        row.pop("document__organisation"): row
-        for row in Ask.objects.counted()
-        .filter(document__organisation__in=organisations)
-        .chain_counts("document__organisation")
-    }
+    chain = {step: totals[step] for step in CHAIN_STEPS}
     for organisation in organisations:
-        organisation.chain = chains.get(organisation.pk, dict.fromkeys(chain, 0))
+        organisation.chain = {step: getattr(organisation.counts, step) for step in CHAIN_STEPS}
     # Every one of them, counted here rather than by a second query: a few hundred at most.
     unasked = list(
         without_demand(Recommendation.objects.select_related("chapter")).order_by(
@@ -152,7 +153,7 @@ def _overview() -> dict:
             steps=[(label, chain[step]) for step, label in CHAIN_STEPS.items()],
             title="How far the assessed asks got",
         ),
-        "left_out": list(counted.left_out_by_several(organisations=2)),
+        "left_out": list(ThemeCounts.objects.left_out_by_several(organisations=2)),
         "unasked": unasked[:OVERVIEW_UNASKED],
         "unasked_total": len(unasked),
     }
@@ -281,7 +282,7 @@ def recommendation_list(request):
     form = RecommendationFilterForm(request.GET)
 
     def listed() -> dict:
-        recommendations = list(form.filter(with_demand(Recommendation.objects.with_provenance())))
+        recommendations = list(form.filter(with_demand(Recommendation.objects.for_rows())))
         return {
             "recommendations_count": len(recommendations),
             # Rendering every row takes as long as counting their demand: kept rendered.
@@ -316,18 +317,16 @@ def recommendation(request, ref):
         )
         if recommendation is None:
             raise Http404("No recommendation has that reference.")
-        asks = (
-            Ask.objects.filter(assessment__evidence__recommendation=recommendation)
-            .with_status()
-            .with_comparison()
-        )
-        page = _page(request, asks, per_page=ASKS_PER_PAGE)
+        asks = Ask.objects.filter(assessment__evidence__recommendation=recommendation).with_status()
+        # The page's asks in order by their keys alone, then their comparisons, as a theme's.
+        page = _page(request, asks.values_list("pk", flat=True), per_page=ASKS_PER_PAGE)
+        shown = asks.with_comparison().in_bulk(list(page))
         return {
             "recommendation": recommendation,
             "listed": page.paginator.count,
             # Rendering a page of comparisons takes longer than reading it: kept rendered.
             "comparison_table": render_to_string(
-                "browse/recommendation.html#rows", {"rows": list(page)}
+                "browse/recommendation.html#rows", {"rows": [shown[pk] for pk in page]}
             ),
         }
 
@@ -406,16 +405,14 @@ def theme_list(request):
         request, Organisation.objects.order_by("name", "id"), per_page=MATRIX_COLUMNS_PER_PAGE
     )
     organisations = list(page)
-    counts = (
-        Ask.objects.counted()
-        .filter(document__organisation__in=organisations)
-        .with_status()
-        .status_counts("themes", "document__organisation")
+    counts = ThemeCounts.objects.filter(organisation__in=organisations).values_list(
+        "theme", "organisation", "status", "asks"
     )
     cells: dict[tuple[int, int], dict[str, int]] = {}
-    for row in counts:
-        place = (row["themes"], row["document__organisation"])
-        cells.setdefault(place, dict.fromkeys(Status.values, 0))[row["status"]] += row["asks"]
+    for theme_id, organisation_id, status, asks in counts:
+        cells.setdefault((theme_id, organisation_id), dict.fromkeys(Status.values, 0))[status] = (
+            asks
+        )
     matrix = [
         (theme, [(o, _cell(cells.get((theme.pk, o.pk)))) for o in organisations])
         for theme in themes
@@ -437,17 +434,24 @@ def theme(request, slug):
 
     def compared() -> dict:
         asks = form.filter(Ask.objects.counted().filter(themes=theme).with_status())
-        page = _page(request, asks.with_comparison(), per_page=ASKS_PER_PAGE)
+        # Filtered by status or not at all, the stored counts say how many there are.
+        count = None
+        if set(form.values) <= {"status"}:
+            count = ThemeCounts.objects.of_theme(theme, status=form.values.get("status"))
+        # The page's asks found in order first, by their keys alone: sorting every ask
+        # of the theme with all that a comparison shows took most of the page's time.
+        page = _page(
+            request, asks.values_list("pk", flat=True), per_page=ASKS_PER_PAGE, count=count
+        )
+        shown = asks.with_comparison().in_bulk(list(page))
         return {
             "listed": page.paginator.count,
             # Rendering a page of comparisons takes longer than reading it: kept rendered.
             "comparison_table": render_to_string(
-                "browse/theme.html#rows", {"rows": _with_nearest(list(page))}
+                "browse/theme.html#rows", {"rows": _with_nearest([shown[pk] for pk in page])}
             ),
             "recommendations": list(
-                with_demand(theme.recommendations.with_provenance()).order_by(
-                    "chapter__number", "id"
-                )
+                with_demand(theme.recommendations.for_rows()).order_by("chapter__number", "id")
             ),
         }
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -105,6 +106,11 @@ class RecommendationQuerySet(models.QuerySet):
         """Everything needed to show a recommendation with where its wording comes from."""
         return self.select_related("report", "chapter").prefetch_related("themes", "sources")
 
+    def for_rows(self):
+        """What a row of a list of recommendations shows: report, chapter and themes, but
+        not the sources that `with_provenance` reads too."""
+        return self.select_related("report", "chapter").prefetch_related("themes")
+
     def with_stages(self):
         """With what the Government did with each, in date order and with the quotes that
         show it: two queries more, however many recommendations and stages there are.
@@ -188,6 +194,10 @@ class Recommendation(models.Model):
                 fields=["title"], opclasses=["gin_trgm_ops"], name="recommendation_title_trgm"
             ),
             GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="recommendation_text_trgm"),
+            # A ref found whole, case aside (search's `ref__iexact`): without it, that one
+            # condition of search's OR has no index, and PostgreSQL reads every
+            # recommendation, measuring each long text's likeness to the query.
+            models.Index(Upper("ref"), name="recommendation_ref_upper"),
         ]
         constraints = [
             models.UniqueConstraint(

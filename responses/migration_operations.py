@@ -70,3 +70,299 @@ class RenewDataVersionOnWrite(Operation):
 
     def describe(self):
         return f"Renew the data version on every write to {len(self.models)} tables"
+
+
+# Stored counts (responses.models.OrganisationCounts, RecommendationCounts, ThemeCounts):
+# three views recount them in SQL, the way `counted_asks`, `demand`, `chain_counts` and
+# `with_government_statuses` count in Python; a function writes the recounted rows of
+# the organisations and recommendations it is given over the stored ones; and triggers
+# on every table the counts read call it after each statement with the keys that the
+# statement's rows (PostgreSQL's transition tables) touched. verify_counts compares the
+# stored rows with the querysets' own recount, so a view that drifts from them fails it.
+REFRESH = "refresh_stored_counts"
+REFRESH_ALL = "refresh_all_stored_counts"
+COUNTS_TRIGGER = "stores_counts"
+# Every recount first takes this transaction-level advisory lock, so a writer recounts
+# only once no other writer that recounted is between its writes and its commit; the
+# recount's statements, each with a fresh snapshot, then see every committed write.
+# Without it two writers of one organisation would each recount without the other's
+# writes, and the second to commit would fail (tests/test_stored_counts.py). Writers
+# already queue for the data version's row in the same way, so it adds little waiting.
+RECOUNT_LOCK = 7_015_216_001
+# The stored tables, in the order they are recounted: recommendations first, as the
+# organisations' chain reads their statuses.
+STORED = {
+    "recommendation_counts": "responses.RecommendationCounts",
+    "organisation_counts": "responses.OrganisationCounts",
+    "theme_counts": "responses.ThemeCounts",
+}
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _tables(state) -> dict[str, str]:
+    labels = {
+        "organisation": "responses.Organisation",
+        "document": "responses.ResponseDocument",
+        "ask": "responses.Ask",
+        "ask_themes": "responses.Ask_themes",
+        "assessment": "responses.Assessment",
+        "evidence": "responses.Evidence",
+        "stage": "recommendations.GovernmentStage",
+        "recommendation": "recommendations.Recommendation",
+        **STORED,
+    }
+    return {name: state.apps.get_model(label)._meta.db_table for name, label in labels.items()}
+
+
+def _views(t: dict[str, str]) -> dict[str, str]:
+    """The recount of each stored table, as a view over the tables it counts from."""
+    # Here, not at the top: migrations import this module before the apps are ready.
+    from recommendations.models import ACCEPTED, DELIVERED, Stage, StageStatus
+
+    from .models import ASSESSED, HEARD, POINTS_NOT_ASKS, Status
+
+    statuses = ",\n".join(
+        f"count(a.id) FILTER (WHERE s.status = '{status}') AS asks_{status}"
+        for status in Status.values
+        if status != Status.NOT_ASSESSED
+    )
+    # `counted_asks`: not a digest's points, not an earlier wording restated later.
+    counted = (
+        f"d.kind NOT IN {_in(POINTS_NOT_ASKS)} AND NOT EXISTS "
+        f"(SELECT 1 FROM {t['ask']} later WHERE later.restates_id = a.id)"
+    )
+
+    def cites(statuses_field: str, statuses) -> str:
+        # An EXISTS over the ask's evidence, as `chain_counts` asks it.
+        return (
+            f"EXISTS (SELECT 1 FROM {t['evidence']} e JOIN {t['recommendation_counts']} r "
+            f"ON r.recommendation_id = e.recommendation_id WHERE e.assessment_id = s.id "
+            f"AND r.{statuses_field} IN {_in(statuses)})"
+        )
+
+    heard = f"s.status IN {_in(HEARD)}"
+    rank = " ".join(f"WHEN '{status}' THEN {status.rank}" for status in StageStatus)
+    organisations = f"""
+        SELECT o.id AS organisation_id,
+            count(a.id) AS asks_total,
+            {statuses},
+            count(a.id) FILTER (WHERE s.status IS NULL OR s.status = '{Status.NOT_ASSESSED}')
+                AS asks_not_assessed,
+            count(a.id) FILTER (WHERE s.status IN {_in(ASSESSED)}) AS asked,
+            count(a.id) FILTER (WHERE {heard}) AS recommended,
+            count(a.id) FILTER (WHERE {heard} AND {cites("response_status", ACCEPTED)})
+                AS accepted,
+            count(a.id) FILTER (WHERE {heard} AND {cites("delivery_status", DELIVERED)})
+                AS delivered
+        FROM {t["organisation"]} o
+        LEFT JOIN ({t["document"]} d JOIN {t["ask"]} a ON a.document_id = d.id AND {counted})
+            ON d.organisation_id = o.id
+        LEFT JOIN {t["assessment"]} s ON s.ask_id = a.id
+        GROUP BY o.id"""
+    demand = ", ".join(
+        f"count(DISTINCT d.organisation_id) FILTER (WHERE s.status = '{status}') AS demand_{status}"
+        for status in HEARD
+    )
+    recommendations = f"""
+        SELECT r.id AS recommendation_id, heard.demand, heard.demand_realised,
+            heard.demand_partly,
+            (SELECT g.status FROM {t["stage"]} g
+             WHERE g.recommendation_id = r.id AND g.stage = '{Stage.GOVERNMENT_RESPONSE}'
+             ORDER BY g.date DESC, g.id DESC LIMIT 1) AS response_status,
+            (SELECT g.status FROM {t["stage"]} g
+             WHERE g.recommendation_id = r.id AND g.stage = '{Stage.DELIVERY}'
+             ORDER BY CASE g.status {rank} END, g.date DESC, g.id LIMIT 1) AS delivery_status
+        FROM {t["recommendation"]} r
+        CROSS JOIN LATERAL (
+            SELECT count(DISTINCT d.organisation_id) AS demand, {demand}
+            FROM {t["evidence"]} e
+            JOIN {t["assessment"]} s ON s.id = e.assessment_id
+            JOIN {t["ask"]} a ON a.id = s.ask_id
+            JOIN {t["document"]} d ON d.id = a.document_id
+            WHERE e.recommendation_id = r.id AND {heard}
+        ) heard"""
+    themes = f"""
+        SELECT at.theme_id, d.organisation_id,
+            coalesce(s.status, '{Status.NOT_ASSESSED}') AS status, count(*) AS asks
+        FROM {t["ask_themes"]} at
+        JOIN {t["ask"]} a ON a.id = at.ask_id
+        JOIN {t["document"]} d ON d.id = a.document_id
+        LEFT JOIN {t["assessment"]} s ON s.ask_id = a.id
+        WHERE {counted}
+        GROUP BY at.theme_id, d.organisation_id, coalesce(s.status, '{Status.NOT_ASSESSED}')"""
+    return {
+        "organisation_counts": organisations,
+        "recommendation_counts": recommendations,
+        "theme_counts": themes,
+    }
+
+
+# Per source table: the organisations and the recommendations whose counts its changed
+# rows (`changed`) may change. A recommendation's demand counts the organisations of the
+# asks that cite it: it changes with its evidence, their judgements' statuses, and the
+# organisation of their asks (an ask or a document moved), and only those are recounted,
+# as recounting a recommendation reads all its evidence.
+def _touched(t: dict[str, str]) -> dict[str, tuple[str | None, str | None]]:
+    of_document = f"JOIN {t['document']} d ON d.id = {{}}.document_id"
+    of_ask = f"JOIN {t['ask']} a ON a.id = {{}}.ask_id " + of_document.format("a")
+    of_assessment = f"JOIN {t['assessment']} s ON s.id = {{}}.assessment_id " + of_ask.format("s")
+    evidence = f"SELECT e.recommendation_id FROM {t['evidence']} e"
+    cited_by_assessments = f"{evidence} JOIN changed c ON e.assessment_id = c.id"
+    cited_by_asks = (
+        f"{evidence} JOIN {t['assessment']} s ON s.id = e.assessment_id "
+        f"JOIN changed c ON s.ask_id = c.id"
+    )
+    cited_by_documents = (
+        f"{evidence} JOIN {t['assessment']} s ON s.id = e.assessment_id "
+        f"JOIN {t['ask']} a ON a.id = s.ask_id JOIN changed c ON a.document_id = c.id"
+    )
+    return {
+        "organisation": ("SELECT c.id FROM changed c", None),
+        "document": ("SELECT c.organisation_id FROM changed c", cited_by_documents),
+        "ask": (
+            # The ask's organisation, and that of an earlier wording it (no longer) restates.
+            (
+                f"SELECT d.organisation_id FROM changed c {of_document.format('c')} "
+                f"UNION SELECT d.organisation_id FROM changed c JOIN {t['ask']} r "
+                f"ON r.id = c.restates_id {of_document.format('r')}"
+            ),
+            cited_by_asks,
+        ),
+        "ask_themes": (f"SELECT d.organisation_id FROM changed c {of_ask.format('c')}", None),
+        "assessment": (
+            f"SELECT d.organisation_id FROM changed c {of_ask.format('c')}",
+            cited_by_assessments,
+        ),
+        "evidence": (
+            f"SELECT d.organisation_id FROM changed c {of_assessment.format('c')}",
+            "SELECT c.recommendation_id FROM changed c",
+        ),
+        "stage": (
+            # Whoever cites the recommendation: its statuses make their chain.
+            (
+                f"SELECT d.organisation_id FROM changed c JOIN {t['evidence']} e "
+                f"ON e.recommendation_id = c.recommendation_id {of_assessment.format('e')}"
+            ),
+            "SELECT c.recommendation_id FROM changed c",
+        ),
+        "recommendation": (None, "SELECT c.id FROM changed c"),
+    }
+
+
+def _view_name(stored: str) -> str:
+    return f"{stored}_recount"
+
+
+class StoredCounts(Operation):
+    """The stored counts' views, the functions that write them and the triggers that call
+    those after every statement on a table they count from; then every count, recounted.
+    The tables themselves are the models' (CreateModel before this)."""
+
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        t = _tables(to_state)
+        run = schema_editor.execute
+        quote = schema_editor.quote_name
+        views = _views(t)
+        for stored, sql in views.items():
+            run(f"CREATE VIEW {quote(_view_name(t[stored]))} AS {sql}")
+        columns = {
+            stored: ", ".join(
+                field.column
+                for field in to_state.apps.get_model(STORED[stored])._meta.concrete_fields
+                if field.column != "id"
+            )
+            for stored in STORED
+        }
+        key = {
+            "recommendation_counts": ("recommendation_id", "recommendations"),
+            "organisation_counts": ("organisation_id", "organisations"),
+            "theme_counts": ("organisation_id", "organisations"),
+        }
+        rewrite = "\n".join(
+            f"DELETE FROM {quote(t[stored])} WHERE {key[stored][0]} = ANY({key[stored][1]}); "
+            f"INSERT INTO {quote(t[stored])} ({columns[stored]}) SELECT {columns[stored]} "
+            f"FROM {quote(_view_name(t[stored]))} WHERE {key[stored][0]} = ANY({key[stored][1]});"
+            for stored in STORED
+        )
+        run(
+            f"CREATE FUNCTION {REFRESH}(organisations integer[], recommendations integer[]) "
+            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {rewrite} END $$"
+        )
+        everything = "\n".join(
+            f"DELETE FROM {quote(t[stored])}; INSERT INTO {quote(t[stored])} "
+            f"({columns[stored]}) SELECT {columns[stored]} FROM {quote(_view_name(t[stored]))};"
+            for stored in STORED
+        )
+        run(
+            f"CREATE FUNCTION {REFRESH_ALL}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {everything} RETURN NULL; END $$"
+        )
+        nothing = "SELECT NULL::integer WHERE false"
+        for source, (organisations, recommendations) in _touched(t).items():
+            self._source_triggers(
+                run, quote, t[source], organisations or nothing, recommendations or nothing
+            )
+        for stored in STORED:
+            run(
+                f"INSERT INTO {quote(t[stored])} ({columns[stored]}) SELECT {columns[stored]} "
+                f"FROM {quote(_view_name(t[stored]))}"
+            )
+
+    @staticmethod
+    def _source_triggers(run, quote, table, organisations, recommendations):
+        function = f"{table}_{COUNTS_TRIGGER}"
+        rows = {
+            "INSERT": "SELECT * FROM new_rows",
+            "DELETE": "SELECT * FROM old_rows",
+            "UPDATE": "SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows",
+        }
+        branches = " ".join(
+            f"{'IF' if i == 0 else 'ELSIF'} TG_OP = '{op}' THEN "
+            f"organisations := ARRAY(WITH changed AS ({sql}) {organisations}); "
+            f"recommendations := ARRAY(WITH changed AS ({sql}) {recommendations});"
+            for i, (op, sql) in enumerate(rows.items())
+        )
+        run(
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"DECLARE organisations integer[]; recommendations integer[]; BEGIN {branches} "
+            f"END IF; PERFORM {REFRESH}(organisations, recommendations); RETURN NULL; END $$"
+        )
+        referencing = {
+            "INSERT": "NEW TABLE AS new_rows",
+            "DELETE": "OLD TABLE AS old_rows",
+            "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        }
+        for op, transition in referencing.items():
+            run(
+                f"CREATE TRIGGER {COUNTS_TRIGGER}_on_{op.lower()} AFTER {op} ON {quote(table)} "
+                f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+        run(
+            f"CREATE TRIGGER {COUNTS_TRIGGER}_on_truncate AFTER TRUNCATE ON {quote(table)} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {REFRESH_ALL}()"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        t = _tables(from_state)
+        run = schema_editor.execute
+        quote = schema_editor.quote_name
+        for source in _touched(t):
+            for op in ("insert", "update", "delete", "truncate"):
+                run(f"DROP TRIGGER {COUNTS_TRIGGER}_on_{op} ON {quote(t[source])}")
+            run(f"DROP FUNCTION {t[source]}_{COUNTS_TRIGGER}()")
+        run(f"DROP FUNCTION {REFRESH_ALL}()")
+        run(f"DROP FUNCTION {REFRESH}(integer[], integer[])")
+        for stored in STORED:
+            run(f"DROP VIEW {quote(_view_name(t[stored]))}")
+
+    def describe(self):
+        return "Keep the stored counts by database triggers"

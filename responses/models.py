@@ -124,7 +124,12 @@ def counted_asks(*, ask: str = "", document: str = "document__", in_count: bool 
     to the later wordings is read once per row, where NOT EXISTS would be a subquery per
     count per row (4x slower for the organisations' counts at 40k asks). In a WHERE,
     NOT EXISTS rather than that LEFT JOIN ... IS NULL, which PostgreSQL estimates as one
-    row and then plans every page's query around (4x slower at 40k asks)."""
+    row and then plans every page's query around (4x slower at 40k asks).
+
+    The stored counts (`OrganisationCounts`, `ThemeCounts`) are kept by views that say
+    this in SQL (`responses.migration_operations`); `verify_counts` recounts them through
+    this function and reports any difference, so a change here must come with a
+    migration that changes those views."""
     if in_count:
         not_restated = Q(**{f"{ask}restated_by__isnull": True})
     else:
@@ -135,7 +140,16 @@ def counted_asks(*, ask: str = "", document: str = "document__", in_count: bool 
 class OrganisationQuerySet(models.QuerySet):
     def with_status_counts(self):
         """Annotate `asks_total` and `asks_<status>` for each status, over the
-        organisation's counted asks (`counted_asks`)."""
+        organisation's counted asks (`counted_asks`): read from its stored counts
+        (`OrganisationCounts`), which equal `recount_status_counts`."""
+        # By name, explicitly: a queryset annotated with counts does not take Meta.ordering.
+        return self.annotate(
+            **{name: models.F(f"counts__{name}") for name in _STATUS_COUNTS}
+        ).order_by("name", "id")
+
+    def recount_status_counts(self):
+        """`with_status_counts` counted afresh over every ask, as the stored counts are
+        checked against (`responses.stored_counts`)."""
         counted = Q(documents__asks__isnull=False) & counted_asks(
             ask="documents__asks__", document="documents__", in_count=True
         )
@@ -143,7 +157,6 @@ class OrganisationQuerySet(models.QuerySet):
             value: Q(documents__asks__assessment__status=value) for value in Status.values
         }
         assessed_as[Status.NOT_ASSESSED] |= Q(documents__asks__assessment__isnull=True)
-        # By name, explicitly: a queryset annotated with counts does not take Meta.ordering.
         return self.annotate(
             asks_total=Count("documents__asks", filter=counted, distinct=True),
             **{
@@ -151,6 +164,9 @@ class OrganisationQuerySet(models.QuerySet):
                 for value, q in assessed_as.items()
             },
         ).order_by("name", "id")
+
+
+_STATUS_COUNTS = ("asks_total", *(f"asks_{status}" for status in Status.values))
 
 
 class Organisation(models.Model):
@@ -191,7 +207,8 @@ class Organisation(models.Model):
 
     @property
     def status_mix(self) -> dict[str, int]:
-        """How many of its asks have each status; needs `with_status_counts()`."""
+        """How many of its asks have each status; needs `with_status_counts()` (or
+        `recount_status_counts()`)."""
         return {status: getattr(self, f"asks_{status}") for status in Status.values}
 
 
@@ -301,26 +318,34 @@ class AskQuerySet(models.QuerySet):
         """Everything a comparison row shows, in a constant number of queries: with the
         evidence's recommendations, what the Government did with each (their stages, in
         date order, for `government_response_stage` and `furthest_delivery_stage`)."""
-        return self.select_related(
-            "document__organisation", "assessment", "government_assessment", "restates__document"
-        ).prefetch_related(
-            "themes",
-            models.Prefetch(
-                "assessment__evidence",
-                queryset=Evidence.objects.select_related(
-                    "recommendation__chapter", "recommendation__report"
-                ).prefetch_related(
-                    "recommendation__sources",
-                    models.Prefetch(
-                        "recommendation__stages",
-                        queryset=GovernmentStage.objects.order_by("date", "id"),
+        return (
+            self.select_related(
+                "document__organisation",
+                "assessment",
+                "government_assessment",
+                "restates__document",
+            )
+            # A row never shows its document's whole text: a heavy column to sort and send.
+            .defer("document__text", "restates__document__text")
+            .prefetch_related(
+                "themes",
+                models.Prefetch(
+                    "assessment__evidence",
+                    queryset=Evidence.objects.select_related(
+                        "recommendation__chapter", "recommendation__report"
+                    ).prefetch_related(
+                        "recommendation__sources",
+                        models.Prefetch(
+                            "recommendation__stages",
+                            queryset=GovernmentStage.objects.order_by("date", "id"),
+                        ),
                     ),
                 ),
-            ),
-            models.Prefetch(
-                "government_assessment__named",
-                queryset=NamedRecommendation.objects.select_related("recommendation"),
-            ),
+                models.Prefetch(
+                    "government_assessment__named",
+                    queryset=NamedRecommendation.objects.select_related("recommendation"),
+                ),
+            )
         )
 
     def for_organisation(self, organisation):
@@ -781,16 +806,21 @@ class OrganisationNote(models.Model):
 
 
 def with_demand(recommendations):
-    """Annotate each recommendation with its `demand` (`demand`), by a join: a subquery
-    per recommendation takes nearly twice as long for the whole list."""
+    """Annotate each recommendation with its `demand` (`demand`), read from its stored
+    counts (`RecommendationCounts`), which equal `recount_demand`."""
+    return recommendations.annotate(demand=models.F("counts__demand"))
+
+
+def recount_demand(recommendations):
+    """`with_demand` counted afresh over all the evidence, by a join (a subquery per
+    recommendation takes nearly twice as long for the whole list)."""
     return recommendations.annotate(demand=demand("evidence__"))
 
 
 def without_demand(recommendations):
     """The recommendations that no organisation has an ask realised or partly realised
-    by: those `with_demand` gives a demand of 0, without counting anyone's."""
-    heard_evidence = Evidence.objects.heard().filter(recommendation=models.OuterRef("pk"))
-    return recommendations.filter(~models.Exists(heard_evidence))
+    by: those `with_demand` gives a demand of 0."""
+    return recommendations.filter(counts__demand=0)
 
 
 class DataVersion(models.Model):
@@ -808,3 +838,135 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.token}"
+
+
+# Stored counts. Pages used to count over every ask whenever the data changed; these
+# tables hold those counts, and the database keeps them: statement-level triggers on
+# every table they are counted from recount the rows of the organisations and
+# recommendations a statement touched, in the writing transaction, from views that say
+# in SQL what `counted_asks`, `demand` and `chain_counts` say here (migration 0016,
+# `responses.migration_operations.StoredCounts`). Nothing else writes them, so no write
+# path can forget them; `python manage.py verify_counts` recounts everything with those
+# querysets and reports any difference (`responses.stored_counts`). Keys are plain
+# columns rather than foreign keys: a row goes when the trigger finds its organisation
+# or recommendation gone, not by a cascade that Django would have to know about.
+
+
+class OrganisationCountsQuerySet(models.QuerySet):
+    def totals(self) -> dict[str, int]:
+        """Every count summed over the organisations: the status mix of all counted asks
+        (`asks_<status>`, `asks_total`) and the chain (`asked` … `delivered`)."""
+        return self.aggregate(
+            **{name: Coalesce(models.Sum(name), 0) for name in OrganisationCounts.COUNTS}
+        )
+
+
+class OrganisationCounts(models.Model):
+    """An organisation's counted asks (`counted_asks`) by status, as
+    `OrganisationQuerySet.recount_status_counts` counts them, and how far they got, as
+    `AskQuerySet.chain_counts` does. Written by database triggers only (see above)."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="counts",
+    )
+    asks_total = models.IntegerField()
+    asks_realised = models.IntegerField()
+    asks_partly = models.IntegerField()
+    asks_absent = models.IntegerField()
+    asks_unclear = models.IntegerField()
+    asks_not_assessed = models.IntegerField()
+    asked = models.IntegerField()
+    recommended = models.IntegerField()
+    accepted = models.IntegerField()
+    delivered = models.IntegerField()
+
+    COUNTS = (*_STATUS_COUNTS, "asked", "recommended", "accepted", "delivered")
+
+    objects = OrganisationCountsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "organisation's stored counts"
+        verbose_name_plural = "organisations' stored counts"
+
+    def __str__(self):
+        return f"counts of organisation {self.organisation_id}"
+
+
+class RecommendationCounts(models.Model):
+    """A recommendation's demand (`demand`), in all and by status, and the statuses of
+    its government response and furthest delivery, as `with_government_statuses` reads
+    them (None: none on record). Written by database triggers only (see above)."""
+
+    recommendation = models.OneToOneField(
+        Recommendation,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="counts",
+    )
+    demand = models.IntegerField()
+    demand_realised = models.IntegerField()
+    demand_partly = models.IntegerField()
+    response_status = models.CharField(max_length=30, null=True)
+    delivery_status = models.CharField(max_length=30, null=True)
+
+    class Meta:
+        verbose_name = "recommendation's stored counts"
+        verbose_name_plural = "recommendations' stored counts"
+
+    def __str__(self):
+        return f"counts of recommendation {self.recommendation_id}"
+
+
+class ThemeCountsQuerySet(models.QuerySet):
+    def of_theme(self, theme, *, status: str | None = None) -> int:
+        """How many counted asks `theme` has, or of them how many have `status`."""
+        counts = self.filter(theme=theme)
+        if status is not None:
+            counts = counts.filter(status=status)
+        return counts.aggregate(asks=Coalesce(models.Sum("asks"), 0))["asks"]
+
+    def left_out_by_several(self, *, organisations: int = 2):
+        """The themes in which at least `organisations` organisations have a counted ask
+        the Review left out (absent), with how many organisations and asks: most first."""
+        return (
+            self.filter(status=Status.ABSENT)
+            .values(themes__name=models.F("theme__name"), themes__slug=models.F("theme__slug"))
+            .annotate(organisations=Count("organisation_id"), asks=models.Sum("asks"))
+            .filter(organisations__gte=organisations)
+            .order_by("-organisations", "-asks", "themes__name")
+        )
+
+
+class ThemeCounts(models.Model):
+    """How many of an organisation's counted asks in a theme have a status, as
+    `AskQuerySet.status_counts("themes", "document__organisation")` counts them; no row
+    where there are none. Written by database triggers only (see above)."""
+
+    theme = models.ForeignKey(
+        Theme, on_delete=models.DO_NOTHING, db_constraint=False, related_name="counts"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="theme_counts"
+    )
+    status = models.CharField(max_length=20)
+    asks = models.IntegerField()
+
+    objects = ThemeCountsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "theme's stored counts"
+        verbose_name_plural = "themes' stored counts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "theme", "status"], name="theme_counts_once_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["theme", "status"], name="theme_counts_by_theme")]
+
+    def __str__(self):
+        return f"counts of theme {self.theme_id} for organisation {self.organisation_id}"
