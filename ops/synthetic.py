@@ -413,24 +413,42 @@ def _quote(rng: random.Random, text: str) -> str:
     return " ".join(words[start : start + length])
 
 
+def _keys(queryset) -> list[int]:
+    return list(queryset.values_list("pk", flat=True))
+
+
+def _batches(keys: list[int], size: int = 10_000):
+    # Each batch is one parameter a key, within PostgreSQL's 65,535 a statement.
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
+
+
 def clear() -> dict[str, int]:
     """Remove every synthetic row, all or nothing, and nothing else.
 
     Refuses (raising SyntheticCorpusError) if a real assessment cites a synthetic
     recommendation as evidence, since removing it would change a real judgement.
     """
-    asks = Ask.objects.filter(document__organisation__synthetic=True)
-    assessments = Assessment.objects.filter(ask__in=asks)
+    # Keys first, then deletes by key: a delete through a subquery can be planned, under
+    # statistics that say the tables are empty, as the subquery run again for every row
+    # (README, "Exports under wrong statistics"), minutes for a few thousand rows.
+    ask_ids = _keys(Ask.objects.filter(document__organisation__synthetic=True))
+    assessment_ids = _keys(Assessment.objects.filter(ask__document__organisation__synthetic=True))
     try:
         with transaction.atomic():
             # History of synthetic judgements (if anyone edited one) goes with them.
-            Evidence.history.filter(assessment_id__in=assessments.values("pk")).delete()
-            Assessment.history.filter(ask_id__in=asks.values("pk")).delete()
+            for batch in _batches(assessment_ids):
+                Evidence.history.filter(assessment_id__in=batch).delete()
+            for batch in _batches(ask_ids):
+                Assessment.history.filter(ask_id__in=batch).delete()
             # Synthetic judgements were inserted without history; removing them in one
-            # statement each writes none either, instead of one history row per judgement.
-            evidence = Evidence.objects.filter(assessment__in=assessments)
-            removed = {"evidence": evidence._raw_delete(evidence.db)}
-            removed["assessments"] = assessments._raw_delete(assessments.db)
+            # statement a batch writes none either, instead of one history row per judgement.
+            removed = {"evidence": 0, "assessments": 0}
+            for batch in _batches(assessment_ids):
+                evidence = Evidence.objects.filter(assessment_id__in=batch)
+                removed["evidence"] += evidence._raw_delete(evidence.db)
+                assessments = Assessment.objects.filter(pk__in=batch)
+                removed["assessments"] += assessments._raw_delete(assessments.db)
             for name, queryset in (
                 ("organisations", Organisation.objects.filter(synthetic=True)),
                 ("recommendations", Recommendation.objects.filter(synthetic=True)),
