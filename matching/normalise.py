@@ -4,6 +4,7 @@ field's synonyms read as one word ("young people" and "children" are "child").""
 
 import functools
 import re
+import threading
 import unicodedata
 
 import snowballstemmer
@@ -87,7 +88,15 @@ BRITISH_SPELLINGS = {
 _ZE = re.compile(r"(?<=[a-z]{3})([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
-_STEMMER = snowballstemmer.stemmer("english")
+# A stemmer keeps the word it is stemming in itself, so two threads (a threaded app
+# server's) must never share one: each thread has its own.
+_STEMMERS = threading.local()
+
+
+def _stemmer():
+    if not hasattr(_STEMMERS, "english"):
+        _STEMMERS.english = snowballstemmer.stemmer("english")
+    return _STEMMERS.english
 
 
 def _british(word: str) -> str:
@@ -105,7 +114,7 @@ def _normal_word(token: str) -> str | None:
     word = _british(word)
     if word in STOP_WORDS:
         return None
-    return _STEMMER.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def _tokens(text: str) -> list[str]:

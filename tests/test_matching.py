@@ -476,3 +476,41 @@ def test_suggest_matches_on_the_corpus_skips_every_judged_ask(corpus):
     )
     assert after == before
     assert f"Skipped {judged} asks" in output
+
+
+def test_threads_stemming_at_once_stem_each_word_as_one_thread_alone_does():
+    # A threaded app server's requests normalise texts at the same moment; a stemmer
+    # shared between threads once raised IndexError mid-word. Switching threads every
+    # microsecond makes them interleave inside the stemmer.
+    import sys
+    import threading
+
+    from matching.normalise import _normal_word
+
+    words = [
+        f"{stem}{ending}"
+        for stem in ("walk", "organis", "relat", "connect")
+        for ending in ("ing", "ed", "ations", "ational", "ively", "fulness", "ers")
+    ]
+    tokens = [f"{word}{'x' * n}" for word in words for n in range(40)]
+    alone = [_normal_word.__wrapped__(token) for token in tokens]
+    results, errors = {}, []
+
+    def stem_all(thread: int) -> None:
+        try:
+            results[thread] = [_normal_word.__wrapped__(token) for token in tokens]
+        except Exception as error:  # noqa: BLE001 - any failure in a thread is the finding
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=stem_all, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert all(result == alone for result in results.values())

@@ -84,15 +84,18 @@ def report(stats_csv: Path) -> int:
 
 def report_failures(failures_csv: Path, server_log: Path) -> None:
     """Say what failed: locust's error for each kind of request, and the server's own
-    error lines."""
+    error lines, each with the traceback that follows it (up to the next dated line)."""
     with failures_csv.open(newline="") as f:
         for row in csv.DictReader(f):
             print(f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}")
-    errors = [
-        line for line in server_log.read_text(errors="replace").splitlines() if "ERROR" in line
-    ]
+    errors, following = [], False
+    for line in server_log.read_text(errors="replace").splitlines():
+        dated = line[:4].isdigit()
+        following = "ERROR" in line if dated else following
+        if following:
+            errors.append(line)
     if errors:
-        print("The server's error lines:", *errors[-20:], sep="\n  ")
+        print("The server's error lines:", *errors[-60:], sep="\n  ")
 
 
 def report_server_times(path: Path) -> None:
