@@ -89,3 +89,26 @@ def test_settings_refuse_to_run_without_a_database_url_and_say_how_to_get_one():
     assert result.returncode != 0
     assert "DATABASE_URL is not set" in result.stderr
     assert "python -m ops.postgres" in result.stderr
+
+
+def test_a_server_process_leaves_its_start_up_objects_out_of_full_garbage_collections():
+    import os
+    import subprocess
+    import sys
+
+    # What gunicorn and runserver load: the views' modules come with the URL conf.
+    script = (
+        "import gc; import carereview.wsgi; from browse import views; "
+        "tracked = {id(o) for o in gc.get_objects()}; "
+        "print(gc.get_freeze_count(), id(views.home) in tracked, id(views.__dict__) in tracked)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "carereview.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    frozen, view_tracked, module_tracked = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert (view_tracked, module_tracked) == ("False", "False")
