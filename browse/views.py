@@ -25,6 +25,7 @@ from responses.models import (
     Status,
     ThemeCounts,
     with_demand,
+    with_stored_government_statuses,
     without_demand,
 )
 
@@ -350,9 +351,9 @@ def what_happened(request):
 def _what_happened(form: GovernmentFilterForm) -> dict:
     """What the what-happened page shows for `form`'s filters that takes long to compute:
     the page and its charts' downloads keep it per state of the data."""
-    everything = Recommendation.objects.with_government_statuses()
+    everything = with_stored_government_statuses(Recommendation.objects.all())
     recommendations = list(
-        form.filter(everything.select_related("chapter", "report").with_stages())
+        form.filter(everything.select_related("chapter", "report").with_stages(quotes=False))
     )
     pairs = list(everything.government_status_counts())
     responses, responses_chart = _tally(
@@ -469,7 +470,10 @@ def theme(request, slug):
 
 def search(request):
     query = SearchForm(request.GET).values.get("q", "")
-    context = {"query": query, "results": run_search(query=query) if query else None}
+    # A query asked again (a link shared, the back button, a popular word) is answered
+    # from what it found in this state of the data.
+    results = caching.cached(request, compute=partial(run_search, query=query)) if query else None
+    context = {"query": query, "results": results}
     return _render(request, "browse/search.html", context, fragment="results")
 
 

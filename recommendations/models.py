@@ -111,13 +111,19 @@ class RecommendationQuerySet(models.QuerySet):
         not the sources that `with_provenance` reads too."""
         return self.select_related("report", "chapter").prefetch_related("themes")
 
-    def with_stages(self):
+    def with_stages(self, *, quotes: bool = True):
         """With what the Government did with each, in date order and with the quotes that
         show it: two queries more, however many recommendations and stages there are.
-        `government_response_stage` and `furthest_delivery_stage` then cost none."""
-        return self.prefetch_related(
-            models.Prefetch("stages", queryset=GovernmentStage.objects.prefetch_related("quotes"))
-        )
+        `government_response_stage` and `furthest_delivery_stage` then cost none. Without
+        `quotes`, one query more, of only what those two properties and a stage's status
+        and date need: a list of every recommendation reads no more than it shows."""
+        if quotes:
+            stages = GovernmentStage.objects.prefetch_related("quotes")
+        else:
+            stages = GovernmentStage.objects.only(
+                "recommendation", "stage", "status", "date", "date_precision"
+            )
+        return self.prefetch_related(models.Prefetch("stages", queryset=stages))
 
     def with_government_statuses(self):
         """Annotate `response_status`, the status of its government response, and

@@ -817,6 +817,17 @@ def recount_demand(recommendations):
     return recommendations.annotate(demand=demand("evidence__"))
 
 
+def with_stored_government_statuses(recommendations):
+    """Annotate `response_status` and `delivery_status` as
+    `Recommendation.objects.with_government_statuses()` does, read from the stored counts
+    (`RecommendationCounts`) rather than worked out from every stage: the same values, to
+    filter, sort and count by (`government_status_counts`)."""
+    return recommendations.annotate(
+        response_status=models.F("counts__response_status"),
+        delivery_status=models.F("counts__delivery_status"),
+    )
+
+
 def without_demand(recommendations):
     """The recommendations that no organisation has an ask realised or partly realised
     by: those `with_demand` gives a demand of 0."""
