@@ -7,9 +7,11 @@ from django.db import transaction
 
 from browse import export
 from ops import benchmarking
+from ops.served import measure_served
 from responses.models import Organisation
 
 from . import corpus_snapshot
+from .servers import database_url_of_the_tests
 
 
 def run_benchmark(tmp_path, *args) -> dict:
@@ -44,6 +46,8 @@ def small_benchmark(django_db_setup, django_db_blocker, tmp_path_factory):
             "--runs",
             "2",
             "--export-rows",
+            # The data is in this transaction, which a server cannot see: timed below.
+            "--no-server",
         )
         measured["left_behind"] = {
             "synthetic": Organisation.objects.filter(synthetic=True).count(),
@@ -81,6 +85,10 @@ def test_cached_pages_issue_fewer_queries_warm_than_cold_and_the_others_as_many(
         "recommendation",
         "theme",
         "theme: filtered",
+        "search",
+        "search: typo",
+        "search: famly hlep",
+        "search: family help",
     }
     for size in small_benchmark["sizes"]:
         for page in size["pages"]:
@@ -96,6 +104,28 @@ def test_benchmark_measures_search_and_matching_at_each_size(small_benchmark):
         assert size["search"]["runs"] == 2
         assert size["matching"]["all_asks"] == size["asks"]
         assert size["matching"]["cdist_vs_loop"]["pairs"] > 0
+
+
+# The tests' database, DEBUG on only to spare a collectstatic (the static file comes from
+# the finders), and the cache of the server's own process.
+def _served_environ() -> dict[str, str]:
+    return {"DATABASE_URL": database_url_of_the_tests(), "DEBUG": "true", "REDIS_URL": ""}
+
+
+def test_warm_pages_are_timed_through_gunicorn_beside_a_static_file(db):
+    pages = [("overview", "/", False), ("search", "/search/?q=family", True)]
+    served = measure_served(pages=pages, runs=2, environ=_served_environ())
+    assert served["static_p95_ms"] > 0
+    assert [(p["name"], p["path"], p["htmx"]) for p in served["pages"]] == pages
+    for page in served["pages"]:
+        assert page["times_static"] == round(page["warm_p95_ms"] / served["static_p95_ms"], 1)
+
+
+def test_served_measure_refuses_a_page_that_does_not_answer(db):
+    with pytest.raises(RuntimeError, match="/no-such-page/ answered 404"):
+        measure_served(
+            pages=[("missing", "/no-such-page/", False)], runs=2, environ=_served_environ()
+        )
 
 
 def test_benchmark_leaves_no_synthetic_rows_behind(small_benchmark):

@@ -37,6 +37,13 @@ class Command(BaseCommand):
             help="Rows of asks.csv to export (default 100000; e.g. 100000 1000000); none to skip.",
         )
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--no-server",
+            dest="served",
+            action="store_false",
+            help="Do not time warm pages through gunicorn (a server cannot see data that "
+            "this process has not committed).",
+        )
 
     def handle(
         self,
@@ -48,6 +55,7 @@ class Command(BaseCommand):
         runs,
         export_rows,
         seed,
+        served,
         **options,
     ):
         if runs < 2:
@@ -64,6 +72,7 @@ class Command(BaseCommand):
                 runs=runs,
                 export_rows=export_rows,
                 seed=seed,
+                served=served,
                 log=lambda line: self.stderr.write(line),
             )
         except synthetic.SyntheticCorpusError as error:
