@@ -1,6 +1,8 @@
 """The pages: thin views that read through the models' querysets and render one template
-each, or only the fragment that htmx asked for. A page whose data takes long to compute
-says which part is kept per state of the data and URL (`caching.cached`)."""
+each, or only the fragment that htmx asked for. Each page is kept whole per state of the
+data and URL for visitors not signed in (`caching.cached_page`); a page whose data takes
+long to compute also says which part is kept (`caching.cached`), for signed-in users and
+for its charts' downloads."""
 
 from functools import partial
 
@@ -106,6 +108,7 @@ def _with_nearest(asks: list) -> list:
     return asks
 
 
+@caching.cached_page
 def home(request):
     # Every figure here reads all the asks: computed once per state of the data.
     context = caching.cached(request, compute=_overview)
@@ -169,6 +172,7 @@ CHAIN_STEPS = {
 }
 
 
+@caching.cached_page
 def organisation_list(request):
     form = OrganisationFilterForm(request.GET)
 
@@ -207,6 +211,7 @@ def organisation_list(request):
     return _render(request, "browse/organisation_list.html", context, fragment="results")
 
 
+@caching.cached_page
 def organisation(request, slug):
     organisation = get_object_or_404(Organisation.objects.with_status_counts(), slug=slug)
     asks = Ask.objects.for_organisation(organisation).with_status().with_comparison()
@@ -260,6 +265,7 @@ def _expanded(request) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and int(value) < 2**31 else None
 
 
+@caching.cached_page
 def document(request, pk):
     document = get_object_or_404(ResponseDocument.objects.select_related("organisation"), pk=pk)
     asks = list(
@@ -279,6 +285,7 @@ def document(request, pk):
     return render(request, "browse/document.html", context)
 
 
+@caching.cached_page
 def recommendation_list(request):
     form = RecommendationFilterForm(request.GET)
 
@@ -304,6 +311,7 @@ def recommendation_list(request):
     return _render(request, "browse/recommendation_list.html", context, fragment="results")
 
 
+@caching.cached_page
 def recommendation(request, ref):
     # PostgreSQL refuses NUL and friends in a query; no ref contains them anyway.
     if not ref.isprintable():
@@ -340,6 +348,7 @@ def recommendation(request, ref):
     return _render(request, "browse/recommendation.html", context, fragment="comparison")
 
 
+@caching.cached_page
 def what_happened(request):
     form = GovernmentFilterForm(request.GET)
     # Every recommendation's stages are read and counted: once per state of the data.
@@ -399,6 +408,7 @@ def _tally(pairs: list[dict], *, stage: Stage, label: str) -> tuple[list[tuple],
     return rows, chart
 
 
+@caching.cached_page
 def theme_list(request):
     themes = list(Theme.objects.all())
     # The matrix pages through its organisation columns; every theme is a row on each page.
@@ -429,6 +439,7 @@ def _cell(mix: dict[str, int] | None) -> dict | None:
     return {"summary": status_summary(mix), "chart": chart}
 
 
+@caching.cached_page
 def theme(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     form = AskFilterForm(request.GET)
@@ -468,6 +479,7 @@ def theme(request, slug):
     return _render(request, "browse/theme.html", context, fragment="comparison")
 
 
+@caching.cached_page
 def search(request):
     query = SearchForm(request.GET).values.get("q", "")
     # A query asked again (a link shared, the back button, a popular word) is answered
