@@ -9,14 +9,27 @@ import functools
 import operator
 from collections.abc import Collection
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from simple_history.models import HistoricalRecords
 
 from .validators import is_web_address, web_address
 from .words import words_vector
+
+
+def url_of(name: str, key: str | int) -> str:
+    """`reverse(name, args=[key])`, worked out once per URL conf and script prefix: the
+    list of every recommendation links each row and each of its themes, and reversing
+    took a third of the time of rendering it."""
+    return _reversed(name, key, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=10_000)
+def _reversed(name: str, key: str | int, urlconf: str, prefix: str) -> str:
+    return reverse(name, args=[key], urlconf=urlconf)
 
 
 class DatePrecision(models.TextChoices):
@@ -92,7 +105,7 @@ class Theme(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("theme", args=[self.slug])
+        return url_of("theme", self.slug)
 
 
 class Confidence(models.TextChoices):
@@ -225,7 +238,7 @@ class Recommendation(models.Model):
         return (self.report.slug, self.ref)
 
     def get_absolute_url(self):
-        return reverse("recommendation", args=[self.ref])
+        return url_of("recommendation", self.ref)
 
     @property
     def wording_sources(self):

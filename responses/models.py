@@ -9,7 +9,6 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
@@ -23,6 +22,7 @@ from recommendations.models import (
     format_partial_date,
     furthest_delivery_is,
     government_response_is,
+    url_of,
 )
 from recommendations.validators import is_web_address, web_address
 from recommendations.words import words_vector
@@ -203,7 +203,7 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("organisation", args=[self.slug])
+        return url_of("organisation", self.slug)
 
     @property
     def status_mix(self) -> dict[str, int]:
@@ -263,7 +263,7 @@ class ResponseDocument(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("document", args=[self.pk])
+        return url_of("document", self.pk)
 
     @property
     def link(self) -> str:

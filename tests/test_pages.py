@@ -270,3 +270,18 @@ def test_the_overview_counts_every_assessed_ask_once_by_status(corpus, client):
             if Assessment.objects.filter(ask=ask).exclude(status="not_assessed")
         ]
     )
+
+
+def test_links_worked_out_once_follow_the_script_prefix_the_site_is_served_under():
+    from django.urls import set_script_prefix
+
+    from recommendations.models import url_of
+
+    assert url_of("theme", "kinship-care") == "/themes/kinship-care/"
+    set_script_prefix("/carereview/")
+    try:
+        assert url_of("theme", "kinship-care") == "/carereview/themes/kinship-care/"
+        assert url_of("document", 12) == "/carereview/documents/12/"
+    finally:
+        set_script_prefix("/")
+    assert url_of("theme", "kinship-care") == "/themes/kinship-care/"
