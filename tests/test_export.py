@@ -667,7 +667,7 @@ def test_a_copied_export_groups_once_and_never_loops_over_three_tables_when_all_
     # times) and all the stages once per stage (177,478 times), and ran the themes'
     # GROUP BY again for each row (91 seconds in a full run, for the corpus's asks).
     plan_as_if_every_table_were_empty()
-    sql, params = csv_sql.line_sql(COPIED_EXPORTS[name]().cells())
+    sql, params = csv_sql.guarded_sql(COPIED_EXPORTS[name]().cells())
     nodes = plan_nodes(sql, params)
     # Every scan is planned as one row, so a nested loop may run its inner side once per
     # pair of rows of two tables; never once per pair of rows under each row of a third.

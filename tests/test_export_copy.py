@@ -233,6 +233,28 @@ def test_postgresql_guards_and_quotes_hostile_cells_exactly_as_the_python_writer
 
 
 @pytest.mark.django_db
+def test_postgresql_writes_empty_strings_and_missing_values_alike_unquoted():
+    # COPY's CSV writes an empty string as `""` and NULL as nothing, where the Python
+    # writer writes both as nothing (the asks not judged have NULLs, the others empty
+    # strings); and a row whose cells are bare line breaks or COPY's old end-of-data
+    # marker (`\\.`) must still end where the row does.
+    for i, text in enumerate(["", "\r\n", "\n", "\\.", "\\.\r\n"]):
+        document = factories.document(
+            title=text, url="", published=None, published_precision="", text=f"Text {i}."
+        )
+        ask = factories.ask(document=document, title=text, text=text or "x")
+        if i % 2:
+            recommendation = factories.recommendation(title=text)
+            factories.stage(recommendation=recommendation, summary=text, note=text)
+            factories.assessment(ask=ask, rationale=text, evidence=[recommendation])
+    asks = "".join(export.csv_chunks(export.asks_table()))
+    assert ',"",' not in asks and ",,," in asks
+    assert asks == python_written(export.asks_table())
+    stages = "".join(export.csv_chunks(export.stages_table()))
+    assert ',"",' not in stages and stages == python_written(export.stages_table())
+
+
+@pytest.mark.django_db
 def test_hostile_cells_come_back_from_the_file_as_stored(client):
     hostile_corpus()
     body = b"".join(client.get(reverse("export_asks")).streaming_content).decode()
