@@ -24,7 +24,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -332,6 +332,23 @@ def _scores(*, batch_words: list[list[str]], prepared: _Prepared, limit: int) ->
     return scores
 
 
+def _ranked(scores: np.ndarray, *, limit: int) -> Iterator[tuple[list[int], list[float]]]:
+    """Each row's `limit` best recommendations and their scores, best first, as a stable
+    sort of the row ranks them (the earlier recommendation first among equals)."""
+    # Only the pairs scored take part: `_scores` scores at least `limit` of each row (or
+    # all of it), and its best among them. Sorting those few, and reading out as plain
+    # Python numbers only those kept, is much quicker than sorting every row.
+    rows, columns = np.nonzero(scores > -np.inf)
+    values = scores[rows, columns]
+    # Stable, by row and then by score, keeping equal scores in the order of columns.
+    order = np.lexsort((-values, rows))
+    counts = np.bincount(rows, minlength=len(scores))
+    kept = order[
+        (np.cumsum(counts) - counts)[:, np.newaxis] + np.arange(min(limit, scores.shape[1]))
+    ]
+    return zip(columns[kept].tolist(), values[kept].tolist())
+
+
 def suggest(
     *, texts: Sequence[str], recommendations: Sequence[Recommendation], limit: int = 5
 ) -> list[list[Suggestion]]:
@@ -349,10 +366,7 @@ def suggest(
     for start in range(0, len(texts), BATCH_SIZE):
         batch_words = [normalise_words(text) for text in texts[start : start + BATCH_SIZE]]
         scores = _scores(batch_words=batch_words, prepared=prepared, limit=limit)
-        ranked = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
-        # Plain Python numbers for the few that are kept, as numpy's are slow one by one.
-        best_scores = np.take_along_axis(scores, ranked, axis=1).tolist()
-        for words, row_scores, best in zip(batch_words, best_scores, ranked.tolist()):
+        for words, (best, best_scores) in zip(batch_words, _ranked(scores, limit=limit)):
             if not words:
                 results.append([])
                 continue
@@ -364,7 +378,7 @@ def suggest(
                         score=round(score, 1),
                         shared_words=prepared.word_sets[i] & ask_words,
                     )
-                    for i, score in zip(best, row_scores)
+                    for i, score in zip(best, best_scores)
                 ]
             )
     return results
