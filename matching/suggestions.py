@@ -100,9 +100,9 @@ class Suggestion:
     """Normalised words that both texts contain, for highlighting with `highlight`."""
 
 
-def _features(words: list[str]) -> list[str]:
-    # Sorted, so that a text's weights are always added in one order.
-    return sorted(set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)})
+def _features(words: list[str]) -> set[str]:
+    """A text's words and pairs of adjacent words."""
+    return {*words, *map(" ".join, itertools.pairwise(words))}
 
 
 def _likeness_text(words: list[str]) -> str:
@@ -152,7 +152,8 @@ def _likeness_length(text: str) -> int:
 @functools.lru_cache(maxsize=8)
 def _prepare(texts: tuple[str, ...]) -> _Prepared:
     words = [normalise_words(text) for text in texts]
-    features = [_features(w) for w in words]
+    # Sorted, so that a text's weights are always added in one order.
+    features = [sorted(_features(w)) for w in words]
     holders: dict[str, list[int]] = {}
     for column, fs in enumerate(features):
         for feature in fs:
@@ -191,16 +192,13 @@ def _cosines(*, batch_words: list[list[str]], prepared: _Prepared) -> tuple[np.n
     and the `_likeness_length` of the words they share."""
     texts: list[int] = []
     found: list[int] = []
-    unseen = np.zeros(len(batch_words))
+    get = prepared.rows.get
     for text, words in enumerate(batch_words):
-        for feature in _features(words):
-            if (row := prepared.rows.get(feature)) is not None:
-                texts.append(text)
-                found.append(row)
-            # A text's own phrases that no recommendation uses would only lengthen long
-            # texts; its single words still count, as content the report lacks.
-            elif " " not in feature:
-                unseen[text] += 1
+        # Sorted, so that a text's weights are always added in one order: rows are
+        # numbered in the order of their features.
+        hits = sorted([row for feature in _features(words) if (row := get(feature)) is not None])
+        found += hits
+        texts += [text] * len(hits)
     rows = np.array(found, dtype=np.intp)
     of_text = np.array(texts, dtype=np.intp)
     # A sparse product in one step: each shared feature gives its squared weight to every
@@ -216,6 +214,11 @@ def _cosines(*, batch_words: list[list[str]], prepared: _Prepared) -> tuple[np.n
             cells, weights=np.repeat(weights[rows], held), minlength=shape[0] * shape[1]
         ).reshape(shape)
         for weights in (prepared.squares, prepared.lengths)
+    )
+    # A text's own phrases that no recommendation uses would only lengthen long texts;
+    # its single words still count, as content the report lacks.
+    unseen = np.array([len(set(words)) for words in batch_words]) - np.bincount(
+        of_text, weights=prepared.lengths[rows] > 0, minlength=len(batch_words)
     )
     squares = unseen * prepared.unseen_square
     squares += np.bincount(of_text, weights=prepared.squares[rows], minlength=len(batch_words))
