@@ -20,7 +20,9 @@ ranks, `close_matches` picks the matches close enough to offer as evidence, and 
 says whether the Review realised the ask.
 """
 
+import contextlib
 import functools
+import gc
 import itertools
 import math
 import re
@@ -366,25 +368,42 @@ def suggest(
         return [[] for _ in texts]
     prepared = _prepare(tuple(recommendation_text(r) for r in recommendations))
     results: list[list[Suggestion]] = []
-    for start in range(0, len(texts), BATCH_SIZE):
-        batch_words = [normalise_words(text) for text in texts[start : start + BATCH_SIZE]]
-        scores = _scores(batch_words=batch_words, prepared=prepared, limit=limit)
-        for words, (best, best_scores) in zip(batch_words, _ranked(scores, limit=limit)):
-            if not words:
-                results.append([])
-                continue
-            ask_words = set(words)
-            results.append(
-                [
-                    Suggestion(
-                        recommendation=recommendations[i],
-                        score=round(score, 1),
-                        shared_words=prepared.word_sets[i] & ask_words,
-                    )
-                    for i, score in zip(best, best_scores)
-                ]
-            )
+    with _collector_paused():
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch_words = [normalise_words(text) for text in texts[start : start + BATCH_SIZE]]
+            scores = _scores(batch_words=batch_words, prepared=prepared, limit=limit)
+            for words, (best, best_scores) in zip(batch_words, _ranked(scores, limit=limit)):
+                if not words:
+                    results.append([])
+                    continue
+                ask_words = set(words)
+                results.append(
+                    [
+                        Suggestion(
+                            recommendation=recommendations[i],
+                            score=round(score, 1),
+                            shared_words=prepared.word_sets[i] & ask_words,
+                        )
+                        for i, score in zip(best, best_scores)
+                    ]
+                )
     return results
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Matching many texts makes hundreds of thousands of small objects that hold no
+    # reference cycles, and the cyclic garbage collector would walk them all again and
+    # again to find none: paused, it runs once after, as usual. Left as it was found, so
+    # that a caller (or a thread) that turned it off keeps it off.
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def close_matches(*, suggestions: Sequence[Suggestion]) -> list[Suggestion]:
