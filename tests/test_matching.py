@@ -1,3 +1,4 @@
+import gc
 import io
 import os
 import subprocess
@@ -255,6 +256,31 @@ def test_likeness_is_always_within_the_bounds_that_rule_pairs_out(corpus):
     # Bounds that are tight where the lengths settle the likeness, and useful elsewhere.
     assert (least == likeness).any() and (least < likeness).any()
     assert (most == likeness).any() and (most.mean() < 100)
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_matching_leaves_the_garbage_collector_as_it_found_it(recommendations, collecting):
+    was_collecting = gc.isenabled()
+    seen = []
+
+    def track(phase, info):
+        seen.append(phase)
+
+    (gc.enable if collecting else gc.disable)()
+    gc.callbacks.append(track)
+    try:
+        # Enough suggestions that the collector, left on, would run several times.
+        suggestions_made, *_ = matching.suggest(
+            texts=["kinship carers"] * 2000, recommendations=list(recommendations.values())
+        )
+        collected_during = list(seen)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.callbacks.remove(track)
+        (gc.enable if was_collecting else gc.disable)()
+    assert suggestions_made[0].recommendation == recommendations["kinship"]
+    # Paused while the batch is matched: at most the one collection that follows it.
+    assert collected_during.count("start") <= 1
 
 
 def test_a_batch_suggests_what_each_text_gets_alone(recommendations, monkeypatch):
