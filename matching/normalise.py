@@ -9,7 +9,7 @@ import unicodedata
 
 import snowballstemmer
 
-from plaintext import plain
+from plaintext import QUOTES
 
 # Function words, and the words that frame an ask rather than say what it asks for
 # ("we call for", "ensure that", "the Review should recommend").
@@ -88,6 +88,11 @@ BRITISH_SPELLINGS = {
 _ZE = re.compile(r"(?<=[a-z]{3})([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+# A WORD, with any of the apostrophes that `plaintext.plain` straightens: each distinct
+# token is straightened once, in `_normal_word`, rather than every text whole (what else
+# `plain` replaces would part words all the same).
+_APOSTROPHES = "'" + "".join(chr(c) for c, straight in QUOTES.items() if straight == "'")
+_TOKEN = re.compile(rf"[a-z0-9]+(?:[{_APOSTROPHES}][a-z]+)*")
 # A stemmer keeps the word it is stemming in itself, so two threads (a threaded app
 # server's) must never share one: each thread has its own.
 _STEMMERS = threading.local()
@@ -108,7 +113,7 @@ def _british(word: str) -> str:
 @functools.lru_cache(maxsize=100_000)
 def _normal_word(token: str) -> str | None:
     """One token of lower-cased text as a normalised word, or None for a stop word."""
-    word = token.removesuffix("'s").replace("'", "")
+    word = token.translate(QUOTES).removesuffix("'s").replace("'", "")
     if not word or word in STOP_WORDS:
         return None
     word = _british(word)
@@ -118,8 +123,7 @@ def _normal_word(token: str) -> str | None:
 
 
 def _tokens(text: str) -> list[str]:
-    text = plain(unicodedata.normalize("NFKC", text)).lower()
-    return WORD.findall(text)
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
 
 
 def _stems(text: str) -> list[str]:
@@ -165,21 +169,19 @@ def normalise_words(text: str) -> list[str]:
     the field's synonyms read as its key in SYNONYMS ("young people" gives "child")."""
     stems = _stems(text)
     words: list[str] = []
+    # Stems before `at` are read; most start no phrase, and are copied as they are.
     at = 0
-    while at < len(stems):
-        if stems[at] not in _PHRASE_STARTS:
-            words.append(stems[at])
-            at += 1
+    for start in [i for i, stem in enumerate(stems) if stem in _PHRASE_STARTS]:
+        if start < at:
             continue
         # The longest phrase that starts here, so a phrase wins over a word inside it.
-        for length in range(min(_LONGEST_PHRASE, len(stems) - at), 0, -1):
-            if (replacement := _PHRASES.get(tuple(stems[at : at + length]))) is not None:
-                words.extend(replacement)
-                at += length
+        for length in range(min(_LONGEST_PHRASE, len(stems) - start), 0, -1):
+            if (replacement := _PHRASES.get(tuple(stems[start : start + length]))) is not None:
+                words += stems[at:start]
+                words += replacement
+                at = start + length
                 break
-        else:
-            words.append(stems[at])
-            at += 1
+    words += stems[at:]
     return words
 
 
