@@ -121,22 +121,30 @@ class RecommendationQuerySet(models.QuerySet):
 
     def for_rows(self):
         """What a row of a list of recommendations shows: report, chapter and themes, but
-        not the sources that `with_provenance` reads too."""
-        return self.select_related("report", "chapter").prefetch_related("themes")
+        not the sources that `with_provenance` reads too. The themes are a plain list,
+        `listed_themes`: a manager and a queryset made for each row, as `themes.all`
+        would be, took longer than reading them."""
+        return self.select_related("report", "chapter").prefetch_related(
+            models.Prefetch("themes", to_attr="listed_themes")
+        )
 
     def with_stages(self, *, quotes: bool = True):
         """With what the Government did with each, in date order and with the quotes that
         show it: two queries more, however many recommendations and stages there are.
         `government_response_stage` and `furthest_delivery_stage` then cost none. Without
         `quotes`, one query more, of only what those two properties and a stage's status
-        and date need: a list of every recommendation reads no more than it shows."""
+        and date need, kept as a plain list (`listed_stages`): a list of every
+        recommendation reads no more than it shows."""
         if quotes:
             stages = GovernmentStage.objects.prefetch_related("quotes")
-        else:
-            stages = GovernmentStage.objects.only(
-                "recommendation", "stage", "status", "date", "date_precision"
-            )
-        return self.prefetch_related(models.Prefetch("stages", queryset=stages))
+            return self.prefetch_related(models.Prefetch("stages", queryset=stages))
+        stages = GovernmentStage.objects.only(
+            "recommendation", "stage", "status", "date", "date_precision"
+        )
+        # A plain list: a manager and a queryset made for each row took longer than the rest.
+        return self.prefetch_related(
+            models.Prefetch("stages", queryset=stages, to_attr="listed_stages")
+        )
 
     def with_government_statuses(self):
         """Annotate `response_status`, the status of its government response, and
@@ -248,18 +256,24 @@ class Recommendation(models.Model):
     def government_response_sources(self):
         return [s for s in self.sources.all() if s.about == SourceAbout.GOVERNMENT_RESPONSE]
 
+    def _stages(self) -> "list[GovernmentStage]":
+        # As `with_stages` read them: a list without their quotes, else the manager's.
+        if hasattr(self, "listed_stages"):
+            return self.listed_stages
+        return list(self.stages.all())
+
     @property
     def government_response_stage(self) -> "GovernmentStage | None":
         """The Government's latest response to it (a later one, after a consultation say,
         supersedes the first), or None: no response found. Read with `with_stages()`."""
-        responses = [s for s in self.stages.all() if s.stage == Stage.GOVERNMENT_RESPONSE]
+        responses = [s for s in self._stages() if s.stage == Stage.GOVERNMENT_RESPONSE]
         return responses[-1] if responses else None
 
     @property
     def furthest_delivery_stage(self) -> "GovernmentStage | None":
         """The furthest its delivery has gone (`StageStatus`'s order says what is further;
         of two as far, the later), or None. Read with `with_stages()`."""
-        deliveries = [s for s in self.stages.all() if s.stage == Stage.DELIVERY]
+        deliveries = [s for s in self._stages() if s.stage == Stage.DELIVERY]
         return min(
             deliveries,
             key=lambda s: (StageStatus(s.status).rank, -s.date.toordinal()),
