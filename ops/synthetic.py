@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -183,7 +183,11 @@ def seed(
             count=recommendations,
         )
         counts = defaultdict(int)
-        with tqdm(total=organisations, unit="organisation", disable=not progress) as bar:
+        with (
+            connection.cursor() as cursor,
+            tqdm(total=organisations, unit="organisation", disable=not progress) as bar,
+        ):
+            staging = _Staging(cursor)
             for first in range(0, organisations, ORGANISATIONS_PER_CHUNK):
                 size = min(ORGANISATIONS_PER_CHUNK, organisations - first)
                 chunk = _seed_organisations(
@@ -193,10 +197,12 @@ def seed(
                     themes=themes,
                     numbers=range(first + 1, first + size + 1),
                     asks_per_organisation=asks_per_organisation,
+                    staging=staging,
                 )
                 for name, value in chunk.items():
                     counts[name] += value
                 bar.update(size)
+            staging.move()
     return Seeded(organisations=organisations, recommendations=len(made), **counts)
 
 
@@ -254,7 +260,7 @@ class _OrganisationPlan:
 
 
 def _seed_organisations(
-    *, seed, chain, recommendations, themes, numbers, asks_per_organisation
+    *, seed, chain, recommendations, themes, numbers, asks_per_organisation, staging
 ) -> dict[str, int]:
     # Each organisation draws from its own generator, so organisation n is the same
     # whatever the corpus size: a small corpus is the start of a large one.
@@ -269,32 +275,100 @@ def _seed_organisations(
         )
         for number in numbers
     ]
-    Organisation.objects.bulk_create([p.organisation for p in plans], batch_size=BATCH_SIZE)
+    organisations = [p.organisation for p in plans]
     documents = [d for p in plans for d in p.documents]
-    ResponseDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
-    # Restatements point at earlier asks, which must have their ids first.
-    asks = [a for p in plans for a in p.asks]
-    Ask.objects.bulk_create(asks, batch_size=BATCH_SIZE)
-    restating = [a for p in plans for a in p.restating_asks]
-    Ask.objects.bulk_create(restating, batch_size=BATCH_SIZE)
+    # Restatements after the asks they restate, as they were numbered when each was
+    # inserted once its earlier wording had an id.
+    asks = [a for p in plans for a in p.asks] + [a for p in plans for a in p.restating_asks]
     assessments = [a for p in plans for a in p.assessments]
-    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
     evidence = [e for p in plans for e in p.evidence]
-    Evidence.objects.bulk_create(evidence, batch_size=BATCH_SIZE)
-    Ask.themes.through.objects.bulk_create(
-        (
-            Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
-            for p in plans
-            for ask, theme in p.ask_themes
-        ),
-        batch_size=BATCH_SIZE,
-    )
+    ask_themes = [
+        Ask.themes.through(ask=ask, theme=theme) for p in plans for ask, theme in p.ask_themes
+    ]
+    for rows in (organisations, documents, asks, assessments, evidence, ask_themes):
+        staging.stage(rows)
     return {
         "documents": len(documents),
-        "asks": len(asks) + len(restating),
+        "asks": len(asks),
         "assessments": len(assessments),
         "evidence": len(evidence),
     }
+
+
+class _Staging:
+    """Rows gathered in temporary tables, one per table, then moved into their tables by
+    one `INSERT ... SELECT` each.
+
+    The stored counts' triggers run after every statement and recount every organisation
+    and recommendation it touched, reading all their rows: inserted a batch at a time, a
+    corpus's evidence would recount each recommendation once a batch, reading evidence
+    that grows with each, so the cost would grow with the square of the corpus. Moved
+    once, each table's triggers run once. The temporary tables have no triggers and go
+    at the end of the transaction. Ids come from the tables' own sequences, taken in the
+    order in which rows are staged, so that rows can name the ids of others before any
+    is in its table.
+    """
+
+    # In the order they are moved: each row's foreign keys name rows moved before it.
+    MODELS = (Organisation, ResponseDocument, Ask, Assessment, Evidence, Ask.themes.through)
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.fields = {model: model._meta.concrete_fields for model in self.MODELS}
+        for model in self.MODELS:
+            table = model._meta.db_table
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self._staged(model)} (LIKE {_quoted_name(table)}) "
+                "ON COMMIT DROP"
+            )
+
+    @staticmethod
+    def _staged(model) -> str:
+        return _quoted_name(f"staged_{model._meta.db_table}")
+
+    def _columns(self, model) -> str:
+        return ", ".join(_quoted_name(field.column) for field in self.fields[model])
+
+    def stage(self, rows: list) -> None:
+        """Give `rows` (model instances, all of one model, whose foreign keys name rows
+        staged before) their ids, and stage them."""
+        if not rows:
+            return
+        model = type(rows[0])
+        self.cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+            "FROM generate_series(1, %s) ORDER BY id",
+            [model._meta.db_table, len(rows)],
+        )
+        for row, (pk,) in zip(rows, self.cursor.fetchall(), strict=True):
+            row.pk = pk
+        fields = self.fields[model]
+        copy_sql = f"COPY {self._staged(model)} ({self._columns(model)}) FROM STDIN"
+        with self.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row([_column_value(row, field) for field in fields])
+
+    def move(self) -> None:
+        """Move every staged row into its table, one statement a table."""
+        for model in self.MODELS:
+            columns = self._columns(model)
+            self.cursor.execute(
+                f"INSERT INTO {_quoted_name(model._meta.db_table)} ({columns}) "
+                f"SELECT {columns} FROM {self._staged(model)}"
+            )
+
+
+def _quoted_name(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column_value(row, field):
+    """What Django's own insert would write in `field`'s column."""
+    if field.is_relation and field.is_cached(row):
+        # The related row's id, given after this row was made.
+        related = field.get_cached_value(row)
+        return None if related is None else related.pk
+    return field.get_db_prep_save(field.pre_save(row, add=True), connection)
 
 
 def _plan_organisation(
