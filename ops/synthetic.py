@@ -29,6 +29,7 @@ from responses.models import (
     Assessment,
     DocumentKind,
     Evidence,
+    GovernmentAssessment,
     JudgedBy,
     Organisation,
     OrganisationKind,
@@ -491,38 +492,57 @@ def _keys(queryset) -> list[int]:
     return list(queryset.values_list("pk", flat=True))
 
 
-def _batches(keys: list[int], size: int = 10_000):
-    # Each batch is one parameter a key, within PostgreSQL's 65,535 a statement.
-    for start in range(0, len(keys), size):
-        yield keys[start : start + size]
+def _delete(cursor, model, column: str, keys: list[int]) -> int:
+    """Delete the rows of `model` whose `column` is one of `keys`, in one statement.
+
+    One statement a table, as the stored counts' triggers recount what each statement
+    touched: in batches, each batch would recount every recommendation and organisation
+    the corpus shares between them again. The keys are one array parameter, however
+    many they are."""
+    cursor.execute(
+        f"DELETE FROM {_quoted_name(model._meta.db_table)} WHERE {_quoted_name(column)} = ANY(%s)",
+        [keys],
+    )
+    return cursor.rowcount
 
 
 def clear() -> dict[str, int]:
     """Remove every synthetic row, all or nothing, and nothing else.
 
     Refuses (raising SyntheticCorpusError) if a real assessment cites a synthetic
-    recommendation as evidence, since removing it would change a real judgement.
+    recommendation as evidence, since removing it would change a real judgement, or if
+    a government assessment judges a synthetic ask.
     """
     # Keys first, then deletes by key: a delete through a subquery can be planned, under
     # statistics that say the tables are empty, as the subquery run again for every row
     # (README, "Exports under wrong statistics"), minutes for a few thousand rows.
     ask_ids = _keys(Ask.objects.filter(document__organisation__synthetic=True))
     assessment_ids = _keys(Assessment.objects.filter(ask__document__organisation__synthetic=True))
+    if GovernmentAssessment.objects.filter(ask__document__organisation__synthetic=True).exists():
+        raise SyntheticCorpusError(
+            "A government assessment judges a synthetic ask; "
+            "remove it before clearing the synthetic corpus."
+        )
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             # History of synthetic judgements (if anyone edited one) goes with them.
-            for batch in _batches(assessment_ids):
-                Evidence.history.filter(assessment_id__in=batch).delete()
-            for batch in _batches(ask_ids):
-                Assessment.history.filter(ask_id__in=batch).delete()
-            # Synthetic judgements were inserted without history; removing them in one
-            # statement a batch writes none either, instead of one history row per judgement.
-            removed = {"evidence": 0, "assessments": 0}
-            for batch in _batches(assessment_ids):
-                evidence = Evidence.objects.filter(assessment_id__in=batch)
-                removed["evidence"] += evidence._raw_delete(evidence.db)
-                assessments = Assessment.objects.filter(pk__in=batch)
-                removed["assessments"] += assessments._raw_delete(assessments.db)
+            _delete(cursor, Evidence.history.model, "assessment_id", assessment_ids)
+            _delete(cursor, Assessment.history.model, "ask_id", ask_ids)
+            # Synthetic judgements were inserted without history; removing them by
+            # statement writes none either, instead of one history row per judgement.
+            removed = {
+                "evidence": _delete(cursor, Evidence, "assessment_id", assessment_ids),
+                "assessments": _delete(cursor, Assessment, "id", assessment_ids),
+            }
+            # Asks, which deleting their documents would delete a hundred a statement.
+            _delete(cursor, Ask.themes.through, "ask_id", ask_ids)
+            # A real ask that restated a synthetic one loses the link (`on_delete`).
+            cursor.execute(
+                f"UPDATE {_quoted_name(Ask._meta.db_table)} SET restates_id = NULL "
+                "WHERE restates_id = ANY(%s) AND NOT id = ANY(%s)",
+                [ask_ids, ask_ids],
+            )
+            _delete(cursor, Ask, "id", ask_ids)
             for name, queryset in (
                 ("organisations", Organisation.objects.filter(synthetic=True)),
                 ("recommendations", Recommendation.objects.filter(synthetic=True)),
