@@ -513,10 +513,10 @@ def _delete(cursor, model, column: str, keys: list[int]) -> int:
     touched: in batches, each batch would recount every recommendation and organisation
     the corpus shares between them again. The keys are one array parameter, however
     many they are."""
-    cursor.execute(
-        f"DELETE FROM {_quoted_name(model._meta.db_table)} WHERE {_quoted_name(column)} = ANY(%s)",
-        [keys],
-    )
+    table, column = _quoted_name(model._meta.db_table), _quoted_name(column)
+    # bigint[], the keys' type: a filter by an array of another type is no hash lookup
+    # but a scan of the whole array for every row (see StoredCounts's KEYS).
+    cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s::bigint[])", [keys])
     return cursor.rowcount
 
 
@@ -553,7 +553,7 @@ def clear() -> dict[str, int]:
             # A real ask that restated a synthetic one loses the link (`on_delete`).
             cursor.execute(
                 f"UPDATE {_quoted_name(Ask._meta.db_table)} SET restates_id = NULL "
-                "WHERE restates_id = ANY(%s) AND NOT id = ANY(%s)",
+                "WHERE restates_id = ANY(%s::bigint[]) AND NOT id = ANY(%s::bigint[])",
                 [ask_ids, ask_ids],
             )
             _delete(cursor, Ask, "id", ask_ids)
