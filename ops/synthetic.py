@@ -100,12 +100,17 @@ class WordChain:
 
     def sentence(self, rng: random.Random, *, min_words: int, max_words: int) -> str:
         """Between min_words and max_words words, ending with a full stop."""
-        words = [rng.choice(self.starts)]
-        while len(words) < max_words:
-            if len(words) >= min_words and words[-1].endswith("."):
+        # Names bound once and the count kept by the loop: this runs for every word of a
+        # synthetic corpus, a third of the time it takes to make one.
+        choice, following, starts = rng.choice, self.following.get, self.starts
+        word = choice(starts)
+        words = [word]
+        for count in range(1, max_words):
+            if count >= min_words and word.endswith("."):
                 break
-            choices = self.following.get(words[-1])
-            words.append(rng.choice(choices) if choices else rng.choice(self.starts))
+            choices = following(word)
+            word = choice(choices) if choices else choice(starts)
+            words.append(word)
         sentence = " ".join(words).rstrip(",;:")
         sentence = sentence[0].upper() + sentence[1:]
         return sentence if sentence.endswith(".") else sentence + "."
