@@ -33,6 +33,7 @@ from responses.models import (
     JudgedBy,
     Organisation,
     OrganisationKind,
+    OrganisationNote,
     ResponseDocument,
     Status,
 )
@@ -309,10 +310,9 @@ class _Staging:
     and recommendation it touched, reading all their rows: inserted a batch at a time, a
     corpus's evidence would recount each recommendation once a batch, reading evidence
     that grows with each, so the cost would grow with the square of the corpus. Moved
-    once, each table's triggers run once. The temporary tables have no triggers and go
-    at the end of the transaction. Ids come from the tables' own sequences, taken in the
-    order in which rows are staged, so that rows can name the ids of others before any
-    is in its table.
+    once, each table's triggers run once; the temporary tables have none. Ids come from
+    the tables' own sequences, taken in the order in which rows are staged, so that
+    rows can name the ids of others before any is in its table.
     """
 
     # The order of staging: each row names the ids of rows staged before it.
@@ -337,8 +337,7 @@ class _Staging:
         for model in self.MODELS:
             table = model._meta.db_table
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {self._staged(model)} (LIKE {_quoted_name(table)}) "
-                "ON COMMIT DROP"
+                f"CREATE TEMPORARY TABLE {self._staged(model)} (LIKE {_quoted_name(table)})"
             )
 
     @staticmethod
@@ -376,6 +375,9 @@ class _Staging:
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {self._staged(model)}"
             )
             self.cursor.execute(f"ANALYZE {table}")
+            # Dropped here, not at commit: a seed inside a longer transaction (a test's)
+            # may be followed by another. A seed that fails rolls their making back.
+            self.cursor.execute(f"DROP TABLE {self._staged(model)}")
 
 
 def _quoted_name(name: str) -> str:
@@ -535,6 +537,7 @@ def clear() -> dict[str, int]:
     # Keys first, then deletes by key: a delete through a subquery can be planned, under
     # statistics that say the tables are empty, as the subquery run again for every row
     # (README, "Exports under wrong statistics"), minutes for a few thousand rows.
+    organisation_ids = _keys(Organisation.objects.filter(synthetic=True))
     ask_ids = _keys(Ask.objects.filter(document__organisation__synthetic=True))
     assessment_ids = _keys(Assessment.objects.filter(ask__document__organisation__synthetic=True))
     if GovernmentAssessment.objects.filter(ask__document__organisation__synthetic=True).exists():
@@ -553,7 +556,8 @@ def clear() -> dict[str, int]:
                 "evidence": _delete(cursor, Evidence, "assessment_id", assessment_ids),
                 "assessments": _delete(cursor, Assessment, "id", assessment_ids),
             }
-            # Asks, which deleting their documents would delete a hundred a statement.
+            # Asks, documents and organisations too, which deleting organisations would
+            # delete a hundred a statement.
             _delete(cursor, Ask.themes.through, "ask_id", ask_ids)
             # A real ask that restated a synthetic one loses the link (`on_delete`).
             cursor.execute(
@@ -562,8 +566,11 @@ def clear() -> dict[str, int]:
                 [ask_ids, ask_ids],
             )
             _delete(cursor, Ask, "id", ask_ids)
+            # Notes on synthetic documents go, as deleting the documents would take them.
+            OrganisationNote.objects.filter(document__organisation__synthetic=True).delete()
+            _delete(cursor, ResponseDocument, "organisation_id", organisation_ids)
+            removed["organisations"] = _delete(cursor, Organisation, "id", organisation_ids)
             for name, queryset in (
-                ("organisations", Organisation.objects.filter(synthetic=True)),
                 ("recommendations", Recommendation.objects.filter(synthetic=True)),
                 ("chapters", Chapter.objects.filter(report__synthetic=True)),
                 ("reports", Report.objects.filter(synthetic=True)),
