@@ -550,14 +550,20 @@ def clear() -> dict[str, int]:
             # History of synthetic judgements (if anyone edited one) goes with them.
             _delete(cursor, Evidence.history.model, "assessment_id", assessment_ids)
             _delete(cursor, Assessment.history.model, "ask_id", ask_ids)
+            # Notes on synthetic documents go, as deleting the documents would take them.
+            OrganisationNote.objects.filter(document__organisation__synthetic=True).delete()
+            # Documents first (foreign keys are checked at commit): the triggers find an
+            # ask's organisation through its document, so the documents' statement
+            # recounts every synthetic organisation and cited recommendation once, from
+            # no rows, and the statements after it find no count left to change but the
+            # recommendations' (their evidence gone). Every table goes in one statement,
+            # where deleting organisations would delete their rows a hundred at a time.
+            _delete(cursor, ResponseDocument, "organisation_id", organisation_ids)
+            removed = {"organisations": _delete(cursor, Organisation, "id", organisation_ids)}
             # Synthetic judgements were inserted without history; removing them by
             # statement writes none either, instead of one history row per judgement.
-            removed = {
-                "evidence": _delete(cursor, Evidence, "assessment_id", assessment_ids),
-                "assessments": _delete(cursor, Assessment, "id", assessment_ids),
-            }
-            # Asks, documents and organisations too, which deleting organisations would
-            # delete a hundred a statement.
+            removed["evidence"] = _delete(cursor, Evidence, "assessment_id", assessment_ids)
+            removed["assessments"] = _delete(cursor, Assessment, "id", assessment_ids)
             _delete(cursor, Ask.themes.through, "ask_id", ask_ids)
             # A real ask that restated a synthetic one loses the link (`on_delete`).
             cursor.execute(
@@ -566,10 +572,6 @@ def clear() -> dict[str, int]:
                 [ask_ids, ask_ids],
             )
             _delete(cursor, Ask, "id", ask_ids)
-            # Notes on synthetic documents go, as deleting the documents would take them.
-            OrganisationNote.objects.filter(document__organisation__synthetic=True).delete()
-            _delete(cursor, ResponseDocument, "organisation_id", organisation_ids)
-            removed["organisations"] = _delete(cursor, Organisation, "id", organisation_ids)
             for name, queryset in (
                 ("recommendations", Recommendation.objects.filter(synthetic=True)),
                 ("chapters", Chapter.objects.filter(report__synthetic=True)),
