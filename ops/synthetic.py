@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -29,9 +29,11 @@ from responses.models import (
     Assessment,
     DocumentKind,
     Evidence,
+    GovernmentAssessment,
     JudgedBy,
     Organisation,
     OrganisationKind,
+    OrganisationNote,
     ResponseDocument,
     Status,
 )
@@ -99,12 +101,17 @@ class WordChain:
 
     def sentence(self, rng: random.Random, *, min_words: int, max_words: int) -> str:
         """Between min_words and max_words words, ending with a full stop."""
-        words = [rng.choice(self.starts)]
-        while len(words) < max_words:
-            if len(words) >= min_words and words[-1].endswith("."):
+        # Names bound once and the count kept by the loop: this runs for every word of a
+        # synthetic corpus, a third of the time it takes to make one.
+        choice, following, starts = rng.choice, self.following.get, self.starts
+        word = choice(starts)
+        words = [word]
+        for count in range(1, max_words):
+            if count >= min_words and word.endswith("."):
                 break
-            choices = self.following.get(words[-1])
-            words.append(rng.choice(choices) if choices else rng.choice(self.starts))
+            choices = following(word)
+            word = choice(choices) if choices else choice(starts)
+            words.append(word)
         sentence = " ".join(words).rstrip(",;:")
         sentence = sentence[0].upper() + sentence[1:]
         return sentence if sentence.endswith(".") else sentence + "."
@@ -183,7 +190,11 @@ def seed(
             count=recommendations,
         )
         counts = defaultdict(int)
-        with tqdm(total=organisations, unit="organisation", disable=not progress) as bar:
+        with (
+            connection.cursor() as cursor,
+            tqdm(total=organisations, unit="organisation", disable=not progress) as bar,
+        ):
+            staging = _Staging(cursor)
             for first in range(0, organisations, ORGANISATIONS_PER_CHUNK):
                 size = min(ORGANISATIONS_PER_CHUNK, organisations - first)
                 chunk = _seed_organisations(
@@ -193,10 +204,12 @@ def seed(
                     themes=themes,
                     numbers=range(first + 1, first + size + 1),
                     asks_per_organisation=asks_per_organisation,
+                    staging=staging,
                 )
                 for name, value in chunk.items():
                     counts[name] += value
                 bar.update(size)
+            staging.move()
     return Seeded(organisations=organisations, recommendations=len(made), **counts)
 
 
@@ -254,7 +267,7 @@ class _OrganisationPlan:
 
 
 def _seed_organisations(
-    *, seed, chain, recommendations, themes, numbers, asks_per_organisation
+    *, seed, chain, recommendations, themes, numbers, asks_per_organisation, staging
 ) -> dict[str, int]:
     # Each organisation draws from its own generator, so organisation n is the same
     # whatever the corpus size: a small corpus is the start of a large one.
@@ -269,32 +282,115 @@ def _seed_organisations(
         )
         for number in numbers
     ]
-    Organisation.objects.bulk_create([p.organisation for p in plans], batch_size=BATCH_SIZE)
+    organisations = [p.organisation for p in plans]
     documents = [d for p in plans for d in p.documents]
-    ResponseDocument.objects.bulk_create(documents, batch_size=BATCH_SIZE)
-    # Restatements point at earlier asks, which must have their ids first.
-    asks = [a for p in plans for a in p.asks]
-    Ask.objects.bulk_create(asks, batch_size=BATCH_SIZE)
-    restating = [a for p in plans for a in p.restating_asks]
-    Ask.objects.bulk_create(restating, batch_size=BATCH_SIZE)
+    # Restatements after the asks they restate, as they were numbered when each was
+    # inserted once its earlier wording had an id.
+    asks = [a for p in plans for a in p.asks] + [a for p in plans for a in p.restating_asks]
     assessments = [a for p in plans for a in p.assessments]
-    Assessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
     evidence = [e for p in plans for e in p.evidence]
-    Evidence.objects.bulk_create(evidence, batch_size=BATCH_SIZE)
-    Ask.themes.through.objects.bulk_create(
-        (
-            Ask.themes.through(ask_id=ask.pk, theme_id=theme.pk)
-            for p in plans
-            for ask, theme in p.ask_themes
-        ),
-        batch_size=BATCH_SIZE,
-    )
+    ask_themes = [
+        Ask.themes.through(ask=ask, theme=theme) for p in plans for ask, theme in p.ask_themes
+    ]
+    for rows in (organisations, documents, asks, assessments, evidence, ask_themes):
+        staging.stage(rows)
     return {
         "documents": len(documents),
-        "asks": len(asks) + len(restating),
+        "asks": len(asks),
         "assessments": len(assessments),
         "evidence": len(evidence),
     }
+
+
+class _Staging:
+    """Rows gathered in temporary tables, one per table, then moved into their tables by
+    one `INSERT ... SELECT` each.
+
+    The stored counts' triggers run after every statement and recount every organisation
+    and recommendation it touched, reading all their rows: inserted a batch at a time, a
+    corpus's evidence would recount each recommendation once a batch, reading evidence
+    that grows with each, so the cost would grow with the square of the corpus. Moved
+    once, each table's triggers run once; the temporary tables have none. Ids come from
+    the tables' own sequences, taken in the order in which rows are staged, so that
+    rows can name the ids of others before any is in its table.
+    """
+
+    # The order of staging: each row names the ids of rows staged before it.
+    MODELS = (Organisation, ResponseDocument, Ask, Assessment, Evidence, Ask.themes.through)
+    # The order of moving (foreign keys are checked at commit), chosen for the plans of
+    # the recounts that the triggers run. Each table moved is analysed before the next:
+    # under statistics that say the tables hold only the real corpus, a recount planned
+    # for a few rows and met with hundreds of thousands took minutes. A statement's own
+    # table is still unanalysed when its triggers recount, so the statements that
+    # recount everything are those whose tables the recounts reach through an index,
+    # row by row, whatever the statistics say. The triggers find an ask's organisation
+    # through its document: until the documents are in, asks, their judgements and
+    # their themes touch no count. The documents' statement then recounts every
+    # synthetic organisation (read from the documents first, as their old statistics
+    # say to), and the evidence's recounts them again and every recommendation cited
+    # (each recommendation's evidence read through its index).
+    MOVES = (Organisation, Ask, Assessment, Ask.themes.through, ResponseDocument, Evidence)
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.fields = {model: model._meta.concrete_fields for model in self.MODELS}
+        for model in self.MODELS:
+            table = model._meta.db_table
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self._staged(model)} (LIKE {_quoted_name(table)})"
+            )
+
+    @staticmethod
+    def _staged(model) -> str:
+        return _quoted_name(f"staged_{model._meta.db_table}")
+
+    def _columns(self, model) -> str:
+        return ", ".join(_quoted_name(field.column) for field in self.fields[model])
+
+    def stage(self, rows: list) -> None:
+        """Give `rows` (model instances, all of one model, whose foreign keys name rows
+        staged before) their ids, and stage them."""
+        if not rows:
+            return
+        model = type(rows[0])
+        self.cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+            "FROM generate_series(1, %s) ORDER BY id",
+            [model._meta.db_table, len(rows)],
+        )
+        for row, (pk,) in zip(rows, self.cursor.fetchall(), strict=True):
+            row.pk = pk
+        fields = self.fields[model]
+        copy_sql = f"COPY {self._staged(model)} ({self._columns(model)}) FROM STDIN"
+        with self.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row([_column_value(row, field) for field in fields])
+
+    def move(self) -> None:
+        """Move every staged row into its table, one statement a table."""
+        for model in self.MOVES:
+            table = _quoted_name(model._meta.db_table)
+            columns = self._columns(model)
+            self.cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {self._staged(model)}"
+            )
+            self.cursor.execute(f"ANALYZE {table}")
+            # Dropped here, not at commit: a seed inside a longer transaction (a test's)
+            # may be followed by another. A seed that fails rolls their making back.
+            self.cursor.execute(f"DROP TABLE {self._staged(model)}")
+
+
+def _quoted_name(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column_value(row, field):
+    """What Django's own insert would write in `field`'s column."""
+    if field.is_relation and field.is_cached(row):
+        # The related row's id, given after this row was made.
+        related = field.get_cached_value(row)
+        return None if related is None else related.pk
+    return field.get_db_prep_save(field.pre_save(row, add=True), connection)
 
 
 def _plan_organisation(
@@ -417,40 +513,66 @@ def _keys(queryset) -> list[int]:
     return list(queryset.values_list("pk", flat=True))
 
 
-def _batches(keys: list[int], size: int = 10_000):
-    # Each batch is one parameter a key, within PostgreSQL's 65,535 a statement.
-    for start in range(0, len(keys), size):
-        yield keys[start : start + size]
+def _delete(cursor, model, column: str, keys: list[int]) -> int:
+    """Delete the rows of `model` whose `column` is one of `keys`, in one statement.
+
+    One statement a table, as the stored counts' triggers recount what each statement
+    touched: in batches, each batch would recount every recommendation and organisation
+    the corpus shares between them again. The keys are one array parameter, however
+    many they are."""
+    table, column = _quoted_name(model._meta.db_table), _quoted_name(column)
+    # bigint[], the keys' type: a filter by an array of another type is no hash lookup
+    # but a scan of the whole array for every row (see StoredCounts's KEYS).
+    cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s::bigint[])", [keys])
+    return cursor.rowcount
 
 
 def clear() -> dict[str, int]:
     """Remove every synthetic row, all or nothing, and nothing else.
 
     Refuses (raising SyntheticCorpusError) if a real assessment cites a synthetic
-    recommendation as evidence, since removing it would change a real judgement.
+    recommendation as evidence, since removing it would change a real judgement, or if
+    a government assessment judges a synthetic ask.
     """
     # Keys first, then deletes by key: a delete through a subquery can be planned, under
     # statistics that say the tables are empty, as the subquery run again for every row
     # (README, "Exports under wrong statistics"), minutes for a few thousand rows.
+    organisation_ids = _keys(Organisation.objects.filter(synthetic=True))
     ask_ids = _keys(Ask.objects.filter(document__organisation__synthetic=True))
     assessment_ids = _keys(Assessment.objects.filter(ask__document__organisation__synthetic=True))
+    if GovernmentAssessment.objects.filter(ask__document__organisation__synthetic=True).exists():
+        raise SyntheticCorpusError(
+            "A government assessment judges a synthetic ask; "
+            "remove it before clearing the synthetic corpus."
+        )
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             # History of synthetic judgements (if anyone edited one) goes with them.
-            for batch in _batches(assessment_ids):
-                Evidence.history.filter(assessment_id__in=batch).delete()
-            for batch in _batches(ask_ids):
-                Assessment.history.filter(ask_id__in=batch).delete()
-            # Synthetic judgements were inserted without history; removing them in one
-            # statement a batch writes none either, instead of one history row per judgement.
-            removed = {"evidence": 0, "assessments": 0}
-            for batch in _batches(assessment_ids):
-                evidence = Evidence.objects.filter(assessment_id__in=batch)
-                removed["evidence"] += evidence._raw_delete(evidence.db)
-                assessments = Assessment.objects.filter(pk__in=batch)
-                removed["assessments"] += assessments._raw_delete(assessments.db)
+            _delete(cursor, Evidence.history.model, "assessment_id", assessment_ids)
+            _delete(cursor, Assessment.history.model, "ask_id", ask_ids)
+            # Notes on synthetic documents go, as deleting the documents would take them.
+            OrganisationNote.objects.filter(document__organisation__synthetic=True).delete()
+            # Documents first (foreign keys are checked at commit): the triggers find an
+            # ask's organisation through its document, so the documents' statement
+            # recounts every synthetic organisation and cited recommendation once, from
+            # no rows, and the statements after it find no count left to change but the
+            # recommendations' (their evidence gone). Every table goes in one statement,
+            # where deleting organisations would delete their rows a hundred at a time.
+            _delete(cursor, ResponseDocument, "organisation_id", organisation_ids)
+            removed = {"organisations": _delete(cursor, Organisation, "id", organisation_ids)}
+            # Synthetic judgements were inserted without history; removing them by
+            # statement writes none either, instead of one history row per judgement.
+            removed["evidence"] = _delete(cursor, Evidence, "assessment_id", assessment_ids)
+            removed["assessments"] = _delete(cursor, Assessment, "id", assessment_ids)
+            _delete(cursor, Ask.themes.through, "ask_id", ask_ids)
+            # A real ask that restated a synthetic one loses the link (`on_delete`).
+            cursor.execute(
+                f"UPDATE {_quoted_name(Ask._meta.db_table)} SET restates_id = NULL "
+                "WHERE restates_id = ANY(%s::bigint[]) AND NOT id = ANY(%s::bigint[])",
+                [ask_ids, ask_ids],
+            )
+            _delete(cursor, Ask, "id", ask_ids)
             for name, queryset in (
-                ("organisations", Organisation.objects.filter(synthetic=True)),
                 ("recommendations", Recommendation.objects.filter(synthetic=True)),
                 ("chapters", Chapter.objects.filter(report__synthetic=True)),
                 ("reports", Report.objects.filter(synthetic=True)),

@@ -256,10 +256,84 @@ def _view_name(stored: str) -> str:
     return f"{stored}_recount"
 
 
+# How the triggers pass the keys a statement touched to the recount. Migration 0016 passed
+# them as integer[], each as often as the statement's rows named it. The ids are bigint,
+# and PostgreSQL hashes a `key = ANY(keys)` filter only when both sides are of one type:
+# so each recount compared every row it read with every key in turn, and a statement of
+# many rows (a bulk load's) took time in the product of its rows and the rows it read.
+# Migration 0017 passes each key once, as bigint[], which a filter looks up in a hash.
+KEYS_0016 = {"keys": "integer[]", "once": False}
+KEYS = {"keys": "bigint[]", "once": True}
+
+
+def _stored_columns(state) -> dict[str, str]:
+    return {
+        stored: ", ".join(
+            field.column
+            for field in state.apps.get_model(STORED[stored])._meta.concrete_fields
+            if field.column != "id"
+        )
+        for stored in STORED
+    }
+
+
+def _refresh_function(t, columns, quote, *, keys: str) -> str:
+    """The function that recounts the organisations and recommendations given."""
+    key = {
+        "recommendation_counts": ("recommendation_id", "recommendations"),
+        "organisation_counts": ("organisation_id", "organisations"),
+        "theme_counts": ("organisation_id", "organisations"),
+    }
+    rewrite = "\n".join(
+        f"DELETE FROM {quote(t[stored])} WHERE {key[stored][0]} = ANY({key[stored][1]}); "
+        f"INSERT INTO {quote(t[stored])} ({columns[stored]}) SELECT {columns[stored]} "
+        f"FROM {quote(_view_name(t[stored]))} WHERE {key[stored][0]} = ANY({key[stored][1]});"
+        for stored in STORED
+    )
+    return (
+        f"CREATE OR REPLACE FUNCTION {REFRESH}(organisations {keys}, recommendations {keys}) "
+        f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+        f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {rewrite} END $$"
+    )
+
+
+def _source_functions(t, *, keys: str, once: bool) -> dict[str, str]:
+    """Per source table, the trigger function that recounts what a statement touched."""
+    nothing = "SELECT NULL::integer WHERE false"
+    rows = {
+        "INSERT": "SELECT * FROM new_rows",
+        "DELETE": "SELECT * FROM old_rows",
+        "UPDATE": "SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows",
+    }
+
+    def touched(changed: str, query: str) -> str:
+        query = f"WITH changed AS ({changed}) {query}"
+        if once:
+            query = f"SELECT DISTINCT key FROM ({query}) AS touched(key)"
+        return f"ARRAY({query})"
+
+    functions = {}
+    for source, (organisations, recommendations) in _touched(t).items():
+        branches = " ".join(
+            f"{'IF' if i == 0 else 'ELSIF'} TG_OP = '{op}' THEN "
+            f"organisations := {touched(sql, organisations or nothing)}; "
+            f"recommendations := {touched(sql, recommendations or nothing)};"
+            for i, (op, sql) in enumerate(rows.items())
+        )
+        functions[source] = (
+            f"CREATE OR REPLACE FUNCTION {t[source]}_{COUNTS_TRIGGER}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ DECLARE organisations {keys}; recommendations {keys}; "
+            f"BEGIN {branches} END IF; PERFORM {REFRESH}(organisations, recommendations); "
+            f"RETURN NULL; END $$"
+        )
+    return functions
+
+
 class StoredCounts(Operation):
     """The stored counts' views, the functions that write them and the triggers that call
     those after every statement on a table they count from; then every count, recounted.
-    The tables themselves are the models' (CreateModel before this)."""
+    The tables themselves are the models' (CreateModel before this). The functions are
+    those of migration 0016 (`KEYS_0016`); `PassTouchedKeysOnce` replaces them."""
 
     reversible = True
 
@@ -273,30 +347,8 @@ class StoredCounts(Operation):
         views = _views(t)
         for stored, sql in views.items():
             run(f"CREATE VIEW {quote(_view_name(t[stored]))} AS {sql}")
-        columns = {
-            stored: ", ".join(
-                field.column
-                for field in to_state.apps.get_model(STORED[stored])._meta.concrete_fields
-                if field.column != "id"
-            )
-            for stored in STORED
-        }
-        key = {
-            "recommendation_counts": ("recommendation_id", "recommendations"),
-            "organisation_counts": ("organisation_id", "organisations"),
-            "theme_counts": ("organisation_id", "organisations"),
-        }
-        rewrite = "\n".join(
-            f"DELETE FROM {quote(t[stored])} WHERE {key[stored][0]} = ANY({key[stored][1]}); "
-            f"INSERT INTO {quote(t[stored])} ({columns[stored]}) SELECT {columns[stored]} "
-            f"FROM {quote(_view_name(t[stored]))} WHERE {key[stored][0]} = ANY({key[stored][1]});"
-            for stored in STORED
-        )
-        run(
-            f"CREATE FUNCTION {REFRESH}(organisations integer[], recommendations integer[]) "
-            f"RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
-            f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {rewrite} END $$"
-        )
+        columns = _stored_columns(to_state)
+        run(_refresh_function(t, columns, quote, keys=KEYS_0016["keys"]))
         everything = "\n".join(
             f"DELETE FROM {quote(t[stored])}; INSERT INTO {quote(t[stored])} "
             f"({columns[stored]}) SELECT {columns[stored]} FROM {quote(_view_name(t[stored]))};"
@@ -306,11 +358,9 @@ class StoredCounts(Operation):
             f"CREATE FUNCTION {REFRESH_ALL}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"PERFORM pg_advisory_xact_lock({RECOUNT_LOCK}); {everything} RETURN NULL; END $$"
         )
-        nothing = "SELECT NULL::integer WHERE false"
-        for source, (organisations, recommendations) in _touched(t).items():
-            self._source_triggers(
-                run, quote, t[source], organisations or nothing, recommendations or nothing
-            )
+        for source, function in _source_functions(t, **KEYS_0016).items():
+            run(function)
+            self._source_triggers(run, quote, t[source])
         for stored in STORED:
             run(
                 f"INSERT INTO {quote(t[stored])} ({columns[stored]}) SELECT {columns[stored]} "
@@ -318,24 +368,8 @@ class StoredCounts(Operation):
             )
 
     @staticmethod
-    def _source_triggers(run, quote, table, organisations, recommendations):
+    def _source_triggers(run, quote, table):
         function = f"{table}_{COUNTS_TRIGGER}"
-        rows = {
-            "INSERT": "SELECT * FROM new_rows",
-            "DELETE": "SELECT * FROM old_rows",
-            "UPDATE": "SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows",
-        }
-        branches = " ".join(
-            f"{'IF' if i == 0 else 'ELSIF'} TG_OP = '{op}' THEN "
-            f"organisations := ARRAY(WITH changed AS ({sql}) {organisations}); "
-            f"recommendations := ARRAY(WITH changed AS ({sql}) {recommendations});"
-            for i, (op, sql) in enumerate(rows.items())
-        )
-        run(
-            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"DECLARE organisations integer[]; recommendations integer[]; BEGIN {branches} "
-            f"END IF; PERFORM {REFRESH}(organisations, recommendations); RETURN NULL; END $$"
-        )
         referencing = {
             "INSERT": "NEW TABLE AS new_rows",
             "DELETE": "OLD TABLE AS old_rows",
@@ -360,9 +394,41 @@ class StoredCounts(Operation):
                 run(f"DROP TRIGGER {COUNTS_TRIGGER}_on_{op} ON {quote(t[source])}")
             run(f"DROP FUNCTION {t[source]}_{COUNTS_TRIGGER}()")
         run(f"DROP FUNCTION {REFRESH_ALL}()")
-        run(f"DROP FUNCTION {REFRESH}(integer[], integer[])")
+        run(f"DROP FUNCTION {REFRESH}({KEYS_0016['keys']}, {KEYS_0016['keys']})")
         for stored in STORED:
             run(f"DROP VIEW {quote(_view_name(t[stored]))}")
 
     def describe(self):
         return "Keep the stored counts by database triggers"
+
+
+class PassTouchedKeysOnce(Operation):
+    """The stored counts' triggers pass the recount each key a statement touched once, and
+    as bigint[], the type of the ids (`KEYS`), in place of migration 0016's functions."""
+
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._replace(schema_editor, to_state, new=KEYS, old=KEYS_0016)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._replace(schema_editor, from_state, new=KEYS_0016, old=KEYS)
+
+    @staticmethod
+    def _replace(schema_editor, state, *, new, old):
+        t = _tables(state)
+        run = schema_editor.execute
+        # A function of other argument types is another function: made beside the old,
+        # which goes once no trigger function calls it.
+        run(
+            _refresh_function(t, _stored_columns(state), schema_editor.quote_name, keys=new["keys"])
+        )
+        for function in _source_functions(t, **new).values():
+            run(function)
+        run(f"DROP FUNCTION {REFRESH}({old['keys']}, {old['keys']})")
+
+    def describe(self):
+        return "Pass the stored counts' recount each touched key once, as bigint[]"

@@ -2,9 +2,22 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from ops import synthetic
 from recommendations.models import Recommendation, Report
-from responses.models import Ask, Assessment, Evidence, JudgedBy, Organisation, Status
+from responses import stored_counts
+from responses.models import (
+    Ask,
+    Assessment,
+    Evidence,
+    JudgedBy,
+    Organisation,
+    OrganisationCounts,
+    ResponseDocument,
+    Status,
+)
 
 from . import factories
 
@@ -35,6 +48,20 @@ def synthetic_rows() -> dict:
         "evidence": sorted(
             Evidence.objects.filter(recommendation__synthetic=True).values_list(
                 "assessment__ask__text", "recommendation__ref", "quote"
+            )
+        ),
+        "documents": list(
+            ResponseDocument.objects.filter(organisation__synthetic=True)
+            .order_by("organisation__slug", "title")
+            .values_list("organisation__slug", "title", "kind", "published", "text")
+        ),
+        "restatements": sorted(
+            asks.filter(restates__isnull=False).values_list("text", "restates__text")
+        ),
+        "themes": sorted(asks.filter(themes__isnull=False).values_list("text", "themes__name")),
+        "assessments": sorted(
+            Assessment.objects.filter(ask__document__organisation__synthetic=True).values_list(
+                "ask__text", "status", "judged_by", "rationale", "note", "version"
             )
         ),
     }
@@ -176,6 +203,75 @@ def test_clearing_refuses_when_a_real_assessment_cites_a_synthetic_recommendatio
     cited = Recommendation.objects.filter(synthetic=True).first()
     factories.assessment(evidence=[cited])
     with pytest.raises(CommandError, match="real assessment cites a synthetic recommendation"):
+        seed_synthetic(clear=True)
+    assert Organisation.objects.filter(synthetic=True).count() == 20
+
+
+class SavedModelByModel:
+    """The seeder's writer as it was before it staged rows, the reference for the rows it
+    writes: each model's rows saved by `bulk_create` as they come, asks before the asks
+    that restate them."""
+
+    def __init__(self, cursor):
+        pass
+
+    def stage(self, rows):
+        model = type(rows[0])
+        if model is Ask:
+            model.objects.bulk_create([ask for ask in rows if ask.restates is None])
+            model.objects.bulk_create([ask for ask in rows if ask.restates is not None])
+        else:
+            model.objects.bulk_create(rows)
+
+    def move(self):
+        pass
+
+
+def test_staged_seeding_writes_the_rows_that_saving_model_by_model_writes(corpus, monkeypatch):
+    size = SIZE | {"organisations": synthetic.ORGANISATIONS_PER_CHUNK + 30}
+    seed_synthetic(seed=9, **size)
+    staged = synthetic_rows()
+    seed_synthetic(clear=True)
+    monkeypatch.setattr(synthetic, "_Staging", SavedModelByModel)
+    seed_synthetic(seed=9, **size)
+    assert synthetic_rows() == staged
+    assert len(staged["asks"]) == size["organisations"] * size["asks_per_organisation"]
+    assert staged["restatements"] and staged["themes"] and staged["evidence"]
+
+
+def statements(queries, verb: str, model) -> int:
+    start = f'{verb} "{model._meta.db_table}"'
+    return sum(1 for query in queries if query["sql"].startswith(start))
+
+
+@pytest.mark.parametrize("organisations", [20, 2 * synthetic.ORGANISATIONS_PER_CHUNK + 1])
+def test_seeding_and_clearing_write_each_table_in_one_statement(corpus, organisations):
+    with CaptureQueriesContext(connection) as seeding:
+        seed_synthetic(seed=1, **(SIZE | {"organisations": organisations}))
+    with CaptureQueriesContext(connection) as clearing:
+        seed_synthetic(clear=True)
+    for model in (Organisation, ResponseDocument, Ask, Assessment, Evidence, Ask.themes.through):
+        assert statements(seeding.captured_queries, "INSERT INTO", model) == 1
+        assert statements(clearing.captured_queries, "DELETE FROM", model) == 1
+
+
+def test_stored_counts_equal_a_recount_after_seeding_and_after_clearing(corpus):
+    seed_synthetic(seed=10, **(SIZE | {"organisations": synthetic.ORGANISATIONS_PER_CHUNK + 1}))
+    assert stored_counts.differences() == []
+    synthetic_counts = OrganisationCounts.objects.filter(organisation__synthetic=True)
+    assert synthetic_counts.count() == synthetic.ORGANISATIONS_PER_CHUNK + 1
+    assert synthetic_counts.totals()["recommended"] > 0
+    seed_synthetic(clear=True)
+    assert stored_counts.differences() == []
+    assert not synthetic_counts.exists()
+
+
+def test_clearing_refuses_when_a_government_assessment_judges_a_synthetic_ask(corpus):
+    seed_synthetic(seed=6, **SIZE)
+    factories.government_assessment(
+        ask=Ask.objects.filter(document__organisation__synthetic=True).first()
+    )
+    with pytest.raises(CommandError, match="government assessment judges a synthetic ask"):
         seed_synthetic(clear=True)
     assert Organisation.objects.filter(synthetic=True).count() == 20
 
