@@ -55,12 +55,14 @@ def gunicorn(*, port: int, environ: dict[str, str]):
 
 
 def _status(port: int, path: str) -> int | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=START_TIMEOUT_S)
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=START_TIMEOUT_S)
         connection.request("GET", path)
         return connection.getresponse().status
     except OSError:
         return None
+    finally:
+        connection.close()
 
 
 def measure_served(
@@ -73,20 +75,23 @@ def measure_served(
     port = free_port()
     with gunicorn(port=port, environ={"DEBUG": "false"} | (environ or {})):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=START_TIMEOUT_S)
-        reference = _timed(connection, static(STATIC_FILE), {}, runs=runs)
-        measured = []
-        for name, path, htmx in pages:
-            headers = {"HX-Request": "true"} if htmx else {}
-            p95 = _timed(connection, path, headers, runs=runs)
-            measured.append(
-                {
-                    "name": name,
-                    "path": path,
-                    "htmx": htmx,
-                    "warm_p95_ms": p95,
-                    "times_static": round(p95 / reference, 1),
-                }
-            )
+        try:
+            reference = _timed(connection, static(STATIC_FILE), {}, runs=runs)
+            measured = []
+            for name, path, htmx in pages:
+                headers = {"HX-Request": "true"} if htmx else {}
+                p95 = _timed(connection, path, headers, runs=runs)
+                measured.append(
+                    {
+                        "name": name,
+                        "path": path,
+                        "htmx": htmx,
+                        "warm_p95_ms": p95,
+                        "times_static": round(p95 / reference, 1),
+                    }
+                )
+        finally:
+            connection.close()
     return {"static_file": static(STATIC_FILE), "static_p95_ms": reference, "pages": measured}
 
 

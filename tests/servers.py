@@ -2,7 +2,6 @@
 (gunicorn.conf.py), and Redis."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from ops.served import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 # Generous: only so that a hung server fails the test rather than hanging it.
 ANSWER_TIMEOUT_S = 30
 # The environment variables the tests' own process may carry that a server must not inherit.
 NOT_INHERITED = {"DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(condition, *, what: str, timeout: float = ANSWER_TIMEOUT_S):

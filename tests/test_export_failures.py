@@ -18,6 +18,7 @@ from django.urls import reverse
 from responses.models import Ask
 
 from . import factories
+from .servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,12 +33,6 @@ def test_a_database_error_before_the_first_byte_gets_the_error_page_with_the_req
     assert response.status_code == 500
     assert not response.streaming
     assert response["X-Request-ID"] in response.content.decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def database_url_of_the_tests() -> str:
