@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.conftest import load_axe, refused_by_csp
 
@@ -16,6 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artefacts" / "screenshots"
 ROWS = "table.app-comparison tbody tr[id^=ask-]"
+# Waits are Playwright's `expect`, never `wait_for_function`: a string predicate that is
+# not true at once is polled by `eval`, which the pages' policy refuses.
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
 
     page.select_option("#filter-status", "absent")
     page.wait_for_url(re.compile(r"\?status=absent$"))
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 4")
+    expect(page.locator(ROWS)).to_have_count(4)
     tags = page.locator(f"{ROWS} .app-status").all_inner_texts()
     assert tags == ["Absent"] * 4
     assert header_is_the_same_node(page), "the filter reloaded the page instead of swapping rows"
@@ -81,7 +84,7 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
     expanded.wait_for()
     assert "Rationale (the organisation itself)" in expanded.inner_text()
     # htmx moves focus once the swap has settled, a moment after the row appears.
-    page.wait_for_function("document.activeElement.tagName === 'SUMMARY'")
+    expect(page.locator("summary:focus")).to_have_count(1)
     assert page.url.endswith("?status=absent"), "expanding a row is not a new place in history"
     assert header_is_the_same_node(page)
     check(page, "organisation-expanded")
@@ -102,11 +105,11 @@ def test_filter_expand_follow_come_back_and_search_with_a_typo(page):
     # Back again, past the filter that htmx pushed onto the history, and forward.
     page.go_back()
     page.wait_for_url(re.compile(r"/organisations/together-trust/$"))
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 14")
+    expect(page.locator(ROWS)).to_have_count(14)
     assert page.locator("#filter-status").input_value() == ""
     page.go_forward()
     page.wait_for_url(re.compile(r"\?status=absent$"))
-    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 4")
+    expect(page.locator(ROWS)).to_have_count(4)
 
     page.get_by_role("link", name="Search").click()
     page.wait_for_url("**/search/")
@@ -178,7 +181,7 @@ def test_paging_through_organisations_swaps_the_list_and_the_back_button_returns
 
     page.locator(".govuk-pagination").get_by_role("link", name="Next page").click()
     page.wait_for_url(re.compile(r"/organisations/\?sort=realised&page=2$"))
-    page.wait_for_function(f"document.querySelectorAll('{scorecards}').length < 50")
+    expect(page.locator("#results-status")).to_have_text(re.compile(r"^Showing 51 to "))
     assert header_is_the_same_node(page), "the page link reloaded the page instead of swapping"
     assert set(page.locator(scorecards).all_inner_texts()).isdisjoint(first_page)
     assert page.locator("#results-status").inner_text().startswith("Showing 51 to ")
@@ -186,7 +189,7 @@ def test_paging_through_organisations_swaps_the_list_and_the_back_button_returns
 
     page.go_back()
     page.wait_for_url(re.compile(r"/organisations/\?sort=realised$"))
-    page.wait_for_function(f"document.querySelectorAll('{scorecards}').length === 50")
+    expect(page.locator(scorecards)).to_have_count(50)
     assert page.locator(scorecards).all_inner_texts() == first_page
 
 
@@ -250,7 +253,7 @@ def test_an_ask_leads_to_what_the_government_did_with_its_recommendation_and_bac
     mark_header(page)
     page.select_option("#filter-response", "none")
     page.wait_for_url(re.compile(r"/what-happened/\?response=none$"))
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 21")
+    expect(page.locator("#results tbody tr")).to_have_count(21)
     assert header_is_the_same_node(page), "the filter reloaded the page instead of swapping rows"
     assert page.locator("#results-status").inner_text() == "Showing 21 recommendations."
     check(page, "what-happened-no-response")
