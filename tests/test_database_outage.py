@@ -199,13 +199,16 @@ def test_health_checks_are_open_uncached_and_exempt_from_the_https_redirect(
 
 def test_a_connection_lost_outside_a_view_gets_the_503_page_too(db, fresh_outage, monkeypatch):
     # As after a failed connection: the thread has none (a middleware looking up the
-    # signed-in user's session is the usual place).
-    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "connection", None)
+    # signed-in user's session is the usual place). Given back before the test's
+    # transaction is rolled back: rolled back without it, the transaction would stay open
+    # on the connection, and the next test on it would fail.
     request = RequestFactory().get("/")
-    try:
-        raise OperationalError("connection failed: Connection refused")
-    except OperationalError:
-        response = server_error(request)
+    with monkeypatch.context() as lost:
+        lost.setattr(connections[DEFAULT_DB_ALIAS], "connection", None)
+        try:
+            raise OperationalError("connection failed: Connection refused")
+        except OperationalError:
+            response = server_error(request)
 
     assert response.status_code == 503
     assert response["Retry-After"] == str(outage_module.RETRY_AFTER_S)
